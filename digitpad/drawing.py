@@ -1,0 +1,232 @@
+"""A drawing as data: strokes of (x, y, pressure) points on a canvas of known size.
+
+The canvas, the renderer, the CLI and the training data all speak this format,
+so a drawing saved from the window, a labelled pen trajectory and a test
+fixture are the same kind of object.  JSON layout (version 1)::
+
+    {"format": "digitpad-drawing", "version": 1, "width": W, "height": H,
+     "strokes": [{"width": 18.0, "points": [[x, y, p], ...]}, ...]}
+
+Pressure may be omitted (1.0); a stroke's width may be omitted (the caller's
+default applies).  Extra top-level fields (``label``, ``writer``...) are kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+FORMAT = "digitpad-drawing"
+VERSION = 1
+
+#: Limits that keep a hostile or broken file from exhausting memory or time.
+MAX_CANVAS_SIDE = 16384
+MAX_POINTS = 1_000_000
+MAX_STROKES = 10_000
+MAX_STROKE_WIDTH = 1024.0
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class DrawingError(ValueError):
+    """A drawing file or object that cannot be used; the message says where and why."""
+
+
+@dataclass
+class Stroke:
+    """One pen-down..pen-up trace; ``width`` None means 'the renderer's default'."""
+
+    points: list[tuple[float, float, float]] = field(default_factory=list)
+    width: float | None = None
+
+
+@dataclass
+class Drawing:
+    width: int
+    height: int
+    strokes: list[Stroke] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> int | None:
+        value = self.extra.get("label")
+        return int(value) if isinstance(value, (int, str)) and str(value).isdigit() else None
+
+    @property
+    def writer(self) -> str | None:
+        value = self.extra.get("writer")
+        return None if value is None else str(value)
+
+    def is_empty(self) -> bool:
+        return not any(s.points for s in self.strokes)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "format": FORMAT,
+            "version": VERSION,
+            "width": self.width,
+            "height": self.height,
+        }
+        out["strokes"] = []
+        for s in self.strokes:
+            item: dict[str, Any] = {}
+            if s.width is not None:
+                item["width"] = s.width
+            item["points"] = [[round(x, 3), round(y, 3), round(p, 4)] for x, y, p in s.points]
+            out["strokes"].append(item)
+        for key, value in self.extra.items():
+            if key not in out:
+                out[key] = value
+        return out
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DrawingError(f"{what} must be a number, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise DrawingError(f"{what} must be finite, got {value!r}")
+    return number
+
+
+def from_dict(data: Any) -> Drawing:
+    """Validate a parsed JSON object; raises DrawingError naming what is wrong."""
+    if not isinstance(data, dict):
+        raise DrawingError(f"a drawing must be a JSON object, got {type(data).__name__}")
+    if data.get("format", FORMAT) != FORMAT:
+        raise DrawingError(f"not a digitpad drawing (format {data.get('format')!r})")
+    if data.get("version", VERSION) != VERSION:
+        raise DrawingError(f"unsupported drawing version {data.get('version')!r} (expected {VERSION})")
+    size = []
+    for key in ("width", "height"):
+        value = _number(data.get(key), f"canvas {key}")
+        if not (1 <= value <= MAX_CANVAS_SIDE) or value != int(value):
+            raise DrawingError(f"canvas {key} must be a whole number from 1 to {MAX_CANVAS_SIDE}, got {value:g}")
+        size.append(int(value))
+    raw_strokes = data.get("strokes", [])
+    if not isinstance(raw_strokes, list):
+        raise DrawingError("'strokes' must be a list")
+    if len(raw_strokes) > MAX_STROKES:
+        raise DrawingError(f"too many strokes ({len(raw_strokes)} > {MAX_STROKES})")
+    strokes: list[Stroke] = []
+    total = 0
+    for i, raw in enumerate(raw_strokes):
+        if not isinstance(raw, dict):
+            raise DrawingError(f"stroke {i} must be an object")
+        width = raw.get("width")
+        if width is not None:
+            width = _number(width, f"stroke {i} width")
+            if not (0 < width <= MAX_STROKE_WIDTH):
+                raise DrawingError(f"stroke {i} width must be in (0, {MAX_STROKE_WIDTH:g}], got {width:g}")
+        raw_points = raw.get("points", [])
+        if not isinstance(raw_points, list):
+            raise DrawingError(f"stroke {i} 'points' must be a list")
+        total += len(raw_points)
+        if total > MAX_POINTS:
+            raise DrawingError(f"too many points (more than {MAX_POINTS})")
+        points = []
+        for j, pt in enumerate(raw_points):
+            if not isinstance(pt, (list, tuple)) or len(pt) not in (2, 3):
+                raise DrawingError(f"stroke {i} point {j} must be [x, y] or [x, y, pressure]")
+            x = _number(pt[0], f"stroke {i} point {j} x")
+            y = _number(pt[1], f"stroke {i} point {j} y")
+            p = _number(pt[2], f"stroke {i} point {j} pressure") if len(pt) == 3 else 1.0
+            points.append((x, y, min(max(p, 0.0), 1.0)))
+        strokes.append(Stroke(points=points, width=width))
+    extra = {k: v for k, v in data.items() if k not in ("format", "version", "width", "height", "strokes")}
+    return Drawing(width=size[0], height=size[1], strokes=strokes, extra=extra)
+
+
+def loads(text: str, source: str = "<string>") -> Drawing:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DrawingError(f"{source}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise DrawingError(f"{source}: JSON nested too deeply") from None
+    try:
+        return from_dict(data)
+    except DrawingError as exc:
+        raise DrawingError(f"{source}: {exc}") from None
+
+
+def dumps(drawing: Drawing) -> str:
+    return json.dumps(drawing.to_dict(), separators=(",", ":"))
+
+
+def _open_text(path: Path):
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES and path.suffix != ".gz":
+        raise DrawingError(f"{path}: file too large ({size} bytes > {MAX_FILE_BYTES})")
+
+
+def load(path: str | os.PathLike) -> Drawing:
+    """Read one drawing from a .json file."""
+    path = Path(path)
+    try:
+        _check_size(path)
+        with _open_text(path) as fh:
+            text = fh.read(MAX_FILE_BYTES + 1)
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise DrawingError(f"{path}: cannot read ({exc})") from None
+    if len(text) > MAX_FILE_BYTES:
+        raise DrawingError(f"{path}: file too large (> {MAX_FILE_BYTES} bytes)")
+    return loads(text, str(path))
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[Drawing]:
+    """Drawings of a .jsonl or .jsonl.gz file, one per non-blank line."""
+    path = Path(path)
+    try:
+        with _open_text(path) as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield loads(line, f"{path}:{lineno}")
+                except DrawingError as exc:
+                    # loads reports JSON line 1 of the single-line text; name the file line instead
+                    raise DrawingError(str(exc).replace(": line 1:", ":", 1)) from None
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise DrawingError(f"{path}: cannot read ({exc})") from None
+
+
+def load_any(path: str | os.PathLike) -> list[Drawing]:
+    """A .json file gives one drawing, a .jsonl[.gz] file all of its drawings."""
+    name = str(path).lower()
+    if name.endswith((".jsonl", ".jsonl.gz")):
+        return list(iter_jsonl(path))
+    return [load(path)]
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write via a temporary file in the same folder and rename, so a crash never leaves half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save(drawing: Drawing, path: str | os.PathLike) -> None:
+    atomic_write_text(path, dumps(drawing) + "\n")

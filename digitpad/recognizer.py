@@ -1,0 +1,107 @@
+"""onnxruntime wrapper: model input (N, 1, 28, 28) -> ten probabilities per image.
+
+Softmax (with the calibration temperature) lives inside the ONNX graph, so
+the numbers every caller sees are the calibrated ones, computed in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digitpad import resources
+
+INPUT_SHAPE = (1, 28, 28)
+NUM_CLASSES = 10
+#: Used when models/digit.json gives no threshold (see docs/accuracy.md).
+DEFAULT_NOT_SURE_THRESHOLD = 0.6
+
+
+class ModelError(RuntimeError):
+    """The model file is missing, unreadable or not a digit model; the message names the path."""
+
+
+@dataclass
+class Prediction:
+    probs: np.ndarray  # (10,) float32, sums to 1
+    digit: int = field(init=False)
+    confidence: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.digit = int(np.argmax(self.probs))
+        self.confidence = float(self.probs[self.digit])
+
+    def top2(self) -> list[tuple[int, float]]:
+        order = np.argsort(self.probs)[::-1][:2]
+        return [(int(d), float(self.probs[d])) for d in order]
+
+
+def load_metadata(model: Path) -> dict[str, Any]:
+    """models/digit.json as a dict; {} if absent or unreadable (metadata is informative only)."""
+    try:
+        return json.loads(resources.metadata_path(model).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+class Recognizer:
+    """A loaded digit model.  Construction validates everything, so later calls cannot fail on I/O."""
+
+    def __init__(self, path: str | os.PathLike | None = None, threads: int = 1) -> None:
+        self.path = Path(path) if path is not None else resources.model_path()
+        if not self.path.is_file():
+            raise ModelError(f"model file not found: {self.path}")
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(self.path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises several unrelated types for bad files
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"cannot load model {self.path}: {first}") from None
+        inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
+        if len(inputs) != 1 or len(outputs) < 1:
+            raise ModelError(f"model {self.path}: expected 1 input and 1 output, got {len(inputs)} and {len(outputs)}")
+        shape = list(inputs[0].shape)
+        if len(shape) != 4 or tuple(shape[1:]) != INPUT_SHAPE:
+            raise ModelError(f"model {self.path}: input shape {shape}, expected [N, 1, 28, 28]")
+        out_shape = list(outputs[0].shape)
+        if len(out_shape) != 2 or out_shape[1] != NUM_CLASSES:
+            raise ModelError(f"model {self.path}: output shape {out_shape}, expected [N, 10]")
+        self._input = inputs[0].name
+        self._output = outputs[0].name
+        self.metadata = load_metadata(self.path)
+
+    @property
+    def not_sure_threshold(self) -> float:
+        """Top probability below which the app says 'not sure' (chosen on held-out writers)."""
+        value = self.metadata.get("not_sure_threshold", DEFAULT_NOT_SURE_THRESHOLD)
+        return float(value) if isinstance(value, (int, float)) else DEFAULT_NOT_SURE_THRESHOLD
+
+    def predict_batch(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 1, 28, 28) float32 in 0..1 -> (N, 10) probabilities."""
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        if batch.ndim != 4 or batch.shape[1:] != INPUT_SHAPE:
+            raise ValueError(f"expected (N, 1, 28, 28) input, got {batch.shape}")
+        try:
+            probs = self._session.run([self._output], {self._input: batch})[0]
+        except Exception as exc:
+            raise ModelError(f"model {self.path} failed to run: {exc}") from None
+        probs = np.asarray(probs, dtype=np.float32)
+        if probs.shape != (batch.shape[0], NUM_CLASSES) or not np.all(np.isfinite(probs)):
+            raise ModelError(f"model {self.path} returned invalid output of shape {probs.shape}")
+        return probs
+
+    def predict(self, model_input: np.ndarray) -> Prediction:
+        """One preprocessed image (1, 1, 28, 28) -> Prediction."""
+        return Prediction(self.predict_batch(model_input.reshape(1, *INPUT_SHAPE))[0])

@@ -1,0 +1,1 @@
+"""Reproducible training of models/digit.onnx (PyTorch; an optional extra, never imported by the app)."""

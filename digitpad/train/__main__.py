@@ -1,0 +1,3 @@
+from digitpad.train.train import main
+
+raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""The digit CNN: small enough for < 2 MB and < 1 ms on one CPU thread."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def conv_block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
+
+
+class DigitNet(nn.Module):
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(
+            conv_block(1, w), conv_block(w, w), nn.MaxPool2d(2),  # 14x14
+            conv_block(w, 2 * w), conv_block(2 * w, 2 * w), nn.MaxPool2d(2),  # 7x7
+            conv_block(2 * w, 4 * w), nn.AdaptiveAvgPool2d(1),
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(4 * w, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class Exported(nn.Module):
+    """What ships: logits / temperature -> softmax, so calibrated probabilities come out of the file."""
+
+    def __init__(self, net: nn.Module, temperature: float = 1.0) -> None:
+        super().__init__()
+        self.net = net
+        self.register_buffer("temperature", torch.tensor(float(temperature)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.net(x) / self.temperature, dim=1)
