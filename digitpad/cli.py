@@ -1,0 +1,207 @@
+"""The `digitpad` command: the window (no arguments), predict, eval, self-test."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from digitpad import __version__
+
+DRAWING_SUFFIXES = (".json", ".jsonl", ".jsonl.gz")
+
+
+def _error(message: str) -> None:
+    print(f"digitpad: error: {message}", file=sys.stderr)
+
+
+def _load_recognizer(path: str | None):
+    from digitpad.recognizer import Recognizer
+
+    return Recognizer(path)
+
+
+def _inputs_of(path: Path, width: float):
+    """(name, canvas image) pairs for one file: an image, a drawing, or a .jsonl of drawings."""
+    from digitpad import drawing, images, render
+
+    name = str(path)
+    if name.lower().endswith(DRAWING_SUFFIXES):
+        drawings = drawing.load_any(path)
+        if len(drawings) == 1 and not name.lower().endswith((".jsonl", ".jsonl.gz")):
+            return [(name, render.render(drawings[0], width))]
+        return [(f"{name}:{i + 1}", render.render(d, width)) for i, d in enumerate(drawings)]
+    return [(name, images.load_image(path))]
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from digitpad.drawing import DrawingError
+    from digitpad.images import ImageError
+    from digitpad.preprocess import preprocess
+
+    recognizer = _load_recognizer(args.model)
+    failures = 0
+    for raw in args.files:
+        try:
+            items = _inputs_of(Path(raw), args.width)
+        except (DrawingError, ImageError, ValueError) as exc:
+            _error(str(exc))
+            failures += 1
+            continue
+        for name, canvas in items:
+            x = preprocess(canvas)
+            if x is None:
+                _error(f"{name}: no ink found (blank image)")
+                failures += 1
+                continue
+            pred = recognizer.predict(x)
+            if args.json:
+                print(json.dumps({"input": name, "digit": pred.digit,
+                                  "probs": [round(float(p), 6) for p in pred.probs]}))
+            else:
+                sure = "" if pred.confidence >= recognizer.not_sure_threshold else "  (not sure)"
+                print(f"{name}: {pred.digit}  {pred.confidence * 100:.1f} %{sure}")
+    return 1 if failures else 0
+
+
+def _print_matrix(matrix: np.ndarray) -> None:
+    print("confusion matrix (rows = true digit, columns = predicted):")
+    print("      " + "".join(f"{d:>6}" for d in range(10)))
+    for d in range(10):
+        print(f"{d:>6}" + "".join(f"{v:>6}" for v in matrix[d]))
+
+
+def _print_report(report, title: str, show_writers: bool) -> None:
+    print(f"{title}: accuracy {report.accuracy * 100:.2f} % ({int((report.predicted == report.labels).sum())}"
+          f"/{len(report.labels)}), expected calibration error {report.expected_calibration_error() * 100:.2f} %")
+    print("per digit: " + "  ".join(f"{d}: {a * 100:.1f} %" for d, a in report.per_digit().items()))
+    _print_matrix(report.confusion())
+    worst = report.worst_confusions()
+    if worst:
+        print("worst confusions: " + ", ".join(f"{t}->{p} x{c}" for t, p, c in worst))
+    if show_writers:
+        groups = sorted(report.per_group().items(), key=lambda kv: kv[1][0] / kv[1][1])
+        print(f"per writer ({len(groups)} writers, worst first):")
+        for g, (c, t) in groups[:10]:
+            print(f"  {g}: {c}/{t} ({c / t * 100:.1f} %)")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from digitpad import evaluate
+
+    if not args.mnist and not args.drawings:
+        _error("eval needs --mnist DIR and/or --drawings FILE.jsonl[.gz]")
+        return 2
+    recognizer = _load_recognizer(args.model)
+    summary = {}
+    if args.mnist:
+        from digitpad.mnist import load_mnist
+
+        images, labels = load_mnist(args.mnist, args.split)
+        if args.limit:
+            images, labels = images[: args.limit], labels[: args.limit]
+        started = time.perf_counter()
+        report = evaluate.evaluate_images(recognizer, images, labels)
+        summary["mnist"] = report.to_dict() | {"seconds": time.perf_counter() - started}
+        summary["mnist"].pop("per_writer")
+        if not args.json:
+            _print_report(report, f"MNIST {args.split} ({args.mnist})", show_writers=False)
+    if args.drawings:
+        from digitpad.drawing import iter_jsonl, load_any
+
+        source = Path(args.drawings)
+        drawings = list(iter_jsonl(source)) if source.suffix in (".jsonl", ".gz") else load_any(source)
+        if args.limit:
+            drawings = drawings[: args.limit]
+        started = time.perf_counter()
+        report = evaluate.evaluate_drawings(recognizer, drawings, args.width)
+        summary["drawings"] = report.to_dict() | {"seconds": time.perf_counter() - started, "width": args.width}
+        if not args.json:
+            _print_report(report, f"drawings {source} at pen width {args.width:g}", show_writers=True)
+            print(f"({len(report.labels)} drawings in {summary['drawings']['seconds']:.1f} s)")
+    if args.json:
+        print(json.dumps(summary))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from digitpad.render import DEFAULT_STROKE_WIDTH
+
+    ap = argparse.ArgumentParser(prog="digitpad", description="Draw a digit; a local neural network names it.")
+    ap.add_argument("--version", action="version", version=f"digitpad {__version__}")
+    ap.add_argument("--self-test", action="store_true", help="check the model on built-in drawings and exit")
+    ap.add_argument("--model", help="ONNX model to use (default: the shipped models/digit.onnx)")
+    sub = ap.add_subparsers(dest="command")
+
+    p = sub.add_parser("predict", help="name the digit in images (PNG/JPEG/BMP) or drawings (.json/.jsonl)")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--width", type=float, default=DEFAULT_STROKE_WIDTH,
+                   help="pen width for drawing strokes that carry none (default %(default)s)")
+    p.add_argument("--model", default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_predict)
+
+    e = sub.add_parser("eval", help="accuracy and confusion matrix on MNIST or labelled drawings")
+    e.add_argument("--mnist", metavar="DIR", help="folder with MNIST's IDX files")
+    e.add_argument("--split", choices=["test", "train"], default="test")
+    e.add_argument("--drawings", metavar="FILE", help="labelled drawings, .jsonl or .jsonl.gz")
+    e.add_argument("--width", type=float, default=DEFAULT_STROKE_WIDTH,
+                   help="pen width for strokes that carry none (default %(default)s)")
+    e.add_argument("--limit", type=int, default=0, help="only the first N samples")
+    e.add_argument("--json", action="store_true", help="machine-readable summary")
+    e.add_argument("--model", default=argparse.SUPPRESS)
+    e.set_defaults(func=cmd_eval)
+    return ap
+
+
+GUI_OPTIONS = ("--quit-after",)
+
+
+def _wants_gui(argv: list[str]) -> bool:
+    """No arguments, a window option, or an existing file to open -> the window."""
+    if not argv:
+        return True
+    first = argv[0]
+    if first.startswith("-"):
+        return first.split("=")[0] in GUI_OPTIONS
+    return first not in ("predict", "eval") and Path(first).exists()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if _wants_gui(argv):
+        return _run_gui(argv)
+    args = build_parser().parse_args(argv)
+    from digitpad.drawing import DrawingError
+    from digitpad.mnist import DatasetError
+    from digitpad.recognizer import ModelError
+
+    try:
+        if args.self_test:
+            from digitpad.selftest import run_self_test
+
+            return run_self_test(args.model)
+        if not args.command:
+            return _run_gui([])
+        return args.func(args)
+    except (ModelError, DatasetError, DrawingError) as exc:
+        _error(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _run_gui(argv: list[str]) -> int:
+    try:
+        import onnxruntime  # noqa: F401  (load before Qt: Qt's MSVC runtime breaks it on Windows)
+        from digitpad.gui.app import main as gui_main
+    except ImportError as exc:
+        _error(f"the window cannot start: {exc}")
+        return 1
+    return gui_main(argv)
