@@ -19,7 +19,7 @@ from PIL import Image
 #: Bumped whenever the output of this module changes for any input; recorded
 #: in models/digit.json so a model and the preprocessor it was trained with can
 #: be matched.
-PREPROCESS_VERSION = 1
+PREPROCESS_VERSION = 2
 
 FRAME = 28
 BOX = 20
@@ -47,9 +47,13 @@ def ink_bbox(image: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def _centred_offset(mass_pos: float, size: int) -> int:
-    """Offset that puts the centre of mass at the frame centre, clamped so no ink leaves it."""
-    offset = int(round(FRAME / 2 - mass_pos))
+#: Pixel index the centre of mass is moved to, as in MNIST (its mean ink index is 14.0).
+CENTRE = FRAME // 2
+
+
+def _centred_offset(mass_index: float, size: int) -> int:
+    """Offset that puts the centre of mass on pixel CENTRE, clamped so no ink leaves the frame."""
+    offset = int(round(CENTRE - mass_index))
     return min(max(offset, 0), FRAME - size)
 
 
@@ -76,8 +80,8 @@ def to_mnist_28(image: np.ndarray) -> np.ndarray | None:
 
     mass = small.sum()
     ys, xs = np.indices(small.shape, dtype=np.float32)
-    cy = float((ys * small).sum() / mass) + 0.5
-    cx = float((xs * small).sum() / mass) + 0.5
+    cy = float((ys * small).sum() / mass)
+    cx = float((xs * small).sum() / mass)
     oy = _centred_offset(cy, new_h)
     ox = _centred_offset(cx, new_w)
     frame = np.zeros((FRAME, FRAME), dtype=np.float32)
