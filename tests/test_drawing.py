@@ -1,0 +1,115 @@
+"""Drawing format: round trip, defaults, extra fields, clear errors."""
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from digitpad import drawing as dr
+from digitpad.render import DEFAULT_STROKE_WIDTH, pressure_width, render
+
+
+def sample() -> dr.Drawing:
+    return dr.Drawing(
+        width=280, height=280,
+        strokes=[dr.Stroke([(100.0, 50.0, 1.0), (100.0, 230.0, 0.5)], width=20.0),
+                 dr.Stroke([(80.0, 70.0, 1.0)], width=None)],
+        extra={"label": 1, "writer": "me"},
+    )
+
+
+def test_json_round_trip(tmp_path):
+    path = tmp_path / "d.json"
+    dr.save(sample(), path)
+    back = dr.load(path)
+    assert back == sample()
+    assert back.label == 1 and back.writer == "me"
+    assert json.loads(path.read_text())["format"] == "digitpad-drawing"
+
+
+def test_pressure_and_width_optional():
+    d = dr.loads('{"format":"digitpad-drawing","version":1,"width":10,"height":20,'
+                 '"strokes":[{"points":[[1,2],[3,4,0.25]]}]}')
+    assert d.strokes[0].width is None
+    assert d.strokes[0].points == [(1.0, 2.0, 1.0), (3.0, 4.0, 0.25)]
+
+
+def test_jsonl_and_gz(tmp_path):
+    lines = "\n".join(dr.dumps(sample()) for _ in range(3)) + "\n\n"
+    (tmp_path / "a.jsonl").write_text(lines)
+    with gzip.open(tmp_path / "a.jsonl.gz", "wt") as fh:
+        fh.write(lines)
+    assert len(dr.load_any(tmp_path / "a.jsonl")) == 3
+    assert len(dr.load_any(tmp_path / "a.jsonl.gz")) == 3
+
+
+def test_malformed_json_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(dr.dumps(sample()) + "\n" + '{"width": 5,\n')
+    with pytest.raises(dr.DrawingError, match=r"bad.jsonl:2"):
+        dr.load_any(path)
+    single = tmp_path / "bad.json"
+    single.write_text('{\n "width": 280,\n "height": oops}')
+    with pytest.raises(dr.DrawingError, match=r"bad.json: line 3"):
+        dr.load(single)
+
+
+@pytest.mark.parametrize("text,match", [
+    ('[1,2]', "JSON object"),
+    ('{"format":"svg","width":1,"height":1}', "not a digitpad drawing"),
+    ('{"width":0,"height":5}', "canvas width"),
+    ('{"width":5,"height":5,"strokes":[{"points":[[1,"a"]]}]}', "must be a number"),
+    ('{"width":5,"height":5,"strokes":[{"points":[[1,NaN]]}]}', "finite"),
+    ('{"width":5,"height":5,"strokes":[{"width":-3,"points":[]}]}', "width must be"),
+    ('{"width":5,"height":5,"strokes":[{"points":[[1]]}]}', r"\[x, y\]"),
+    ('[' * 100000 + ']' * 100000, "nested|JSON object|invalid"),
+])
+def test_invalid_drawings(text, match):
+    with pytest.raises(dr.DrawingError, match=match):
+        dr.loads(text)
+
+
+def test_missing_file_is_drawing_error(tmp_path):
+    with pytest.raises(dr.DrawingError, match="cannot read"):
+        dr.load(tmp_path / "nope.json")
+
+
+def test_atomic_save_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / "d.json"
+    dr.save(sample(), path)
+    before = path.read_text()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(dr.os, "replace", boom)
+    with pytest.raises(OSError):
+        dr.save(dr.Drawing(5, 5), path)
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["d.json"]
+
+
+def test_render_known_stroke():
+    d = dr.Drawing(100, 100, [dr.Stroke([(20.0, 50.0, 1.0), (80.0, 50.0, 1.0)], width=10.0)])
+    img = render(d)
+    assert img.shape == (100, 100) and img.dtype == np.uint8
+    assert img[50, 50] == 255 and img[50, 20] == 255  # on the line, and the round cap at its end
+    assert img[10, 50] == 0 and img[50, 5] == 0  # far away
+    assert img[50, 13] == 0 and img[50, 17] > 0  # cap radius 5 around x = 20
+    column = img[:, 50]
+    assert np.count_nonzero(column >= 128) in (10, 11)  # 10 px wide, antialiased edges
+
+
+def test_render_pressure_and_default_width():
+    thin = dr.Drawing(100, 100, [dr.Stroke([(20.0, 50.0, 0.0), (80.0, 50.0, 0.0)], width=20.0)])
+    default = dr.Drawing(100, 100, [dr.Stroke([(20.0, 50.0, 1.0), (80.0, 50.0, 1.0)])])
+    ink = lambda d: int(np.count_nonzero(render(d)[:, 50] >= 128))  # noqa: E731
+    assert abs(ink(thin) - pressure_width(20.0, 0.0)) <= 1
+    assert abs(ink(default) - DEFAULT_STROKE_WIDTH) <= 1
+    assert ink(dr.Drawing(100, 100, default.strokes)) == ink(default)
+
+
+def test_render_dot():
+    img = render(dr.Drawing(50, 50, [dr.Stroke([(25.0, 25.0, 1.0)], width=10.0)]))
+    assert img[25, 25] == 255 and img[25, 32] == 0
