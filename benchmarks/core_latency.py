@@ -1,0 +1,79 @@
+"""Preprocess + inference latency for one canvas, model size, and CLI cold-start time.
+
+    python benchmarks/core_latency.py [--canvas 560] [--runs 2000]
+
+Prints figures; asserts nothing (machines here are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def stroke_canvas(side: int) -> np.ndarray:
+    from digitpad.drawing import Drawing, Stroke
+    from digitpad.render import render
+
+    s = side / 280
+    pts = [(s * (140 + 60 * math.sin(t / 30 * math.tau)), s * (140 - 95 * math.cos(t / 30 * math.tau)), 1.0)
+           for t in range(31)]
+    return render(Drawing(side, side, [Stroke(pts, width=18.0 * s)]))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--canvas", type=int, default=560)
+    ap.add_argument("--runs", type=int, default=2000)
+    args = ap.parse_args()
+
+    from digitpad.preprocess import preprocess
+    from digitpad.recognizer import Recognizer
+    from digitpad.resources import model_path
+
+    canvas = stroke_canvas(args.canvas)
+    rec = Recognizer()
+    for _ in range(50):
+        rec.predict(preprocess(canvas))
+    pre, inf, both = [], [], []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        x = preprocess(canvas)
+        t1 = time.perf_counter()
+        rec.predict(x)
+        t2 = time.perf_counter()
+        pre.append(t1 - t0)
+        inf.append(t2 - t1)
+        both.append(t2 - t0)
+    ms = lambda v, q: float(np.percentile(v, q)) * 1000  # noqa: E731
+    print(f"canvas {args.canvas}x{args.canvas}, {args.runs} runs, one onnxruntime thread")
+    print(f"preprocess          median {ms(pre, 50):.3f} ms  p99 {ms(pre, 99):.3f} ms")
+    print(f"inference           median {ms(inf, 50):.3f} ms  p99 {ms(inf, 99):.3f} ms")
+    print(f"preprocess+inference median {ms(both, 50):.3f} ms  p99 {ms(both, 99):.3f} ms")
+    size = model_path().stat().st_size
+    print(f"model file          {size / 1e6:.2f} MB ({model_path()})")
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        png = Path(tmp) / "digit.png"
+        Image.fromarray(255 - canvas).save(png)
+        walls = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "digitpad", "predict", str(png)], check=True,
+                           capture_output=True)
+            walls.append(time.perf_counter() - t0)
+    print(f"`digitpad predict one.png` wall time: median {np.median(walls):.2f} s, max {max(walls):.2f} s (5 runs)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
