@@ -1,0 +1,77 @@
+"""Entry point: ``digitpad`` with no arguments, ``python -m digitpad.gui.app``, ``digitpad-gui``.
+
+``main(["--quit-after", "500"])`` shows the window and exits 0 after 500 ms
+(packaging smoke tests); a positional path opens a drawing or an image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="digitpad", description="Draw a digit; a local model names it live.")
+    parser.add_argument("file", nargs="?", help="a drawing (.json) or an image (.png/.jpg/.bmp) to open")
+    parser.add_argument(
+        "--quit-after", type=int, metavar="MS", default=None, help="show the window, then quit after MS milliseconds (exit 0)"
+    )
+    return parser.parse_known_args(argv)  # unknown options (e.g. -platform) go to Qt
+
+
+def create_window(file: str | None = None):
+    """The main window, with a file opened once the event loop runs (so errors show over the window)."""
+    from PySide6.QtCore import QTimer
+
+    from digitpad.gui.window import MainWindow
+
+    window = MainWindow()
+    if file:
+        QTimer.singleShot(0, lambda: window.open_path(file))
+    return window
+
+
+def ensure_application(qt_args: list[str] | None = None):
+    """The QApplication (reused when one exists, e.g. under pytest-qt), named for QSettings."""
+    from PySide6.QtWidgets import QApplication
+
+    from digitpad.gui.settings import APPLICATION, ORGANIZATION
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "digitpad", *(qt_args or [])])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setDesktopFileName("digitpad")
+    from digitpad.gui.window import app_icon
+
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the window; returns the process exit code."""
+    # onnxruntime must be loaded before Qt: on Windows, Qt's DLLs can otherwise shadow the
+    # MSVC runtime onnxruntime needs and the import fails.
+    import onnxruntime  # noqa: F401
+
+    args, qt_args = _parse(sys.argv[1:] if argv is None else list(argv))
+    if args.quit_after is not None and args.quit_after < 0:
+        print("digitpad: --quit-after must be >= 0", file=sys.stderr)
+        return 2
+    app = ensure_application(qt_args)
+    window = create_window(args.file)
+    window.show()
+    if args.quit_after is not None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(args.quit_after, window.close)
+        QTimer.singleShot(args.quit_after, app.quit)
+    code = app.exec()
+    window.close()
+    window.deleteLater()
+    return 0 if args.quit_after is not None else int(code)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""The answer: a large verdict (digit + confidence) and a custom-painted bar chart of all ten.
+
+Both widgets only display numbers they are handed (probabilities from the
+model, the threshold from models/digit.json); they compute nothing.  Colours
+come from the palette, so light and dark system themes both look right.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    """Colour between a (t=0) and b (t=1); used to derive subtle tones from the palette."""
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * t),
+        round(a.green() + (b.green() - a.green()) * t),
+        round(a.blue() + (b.blue() - a.blue()) * t),
+    )
+
+
+def percent(p: float) -> str:
+    """'97%', '0.4%', '<0.1%': whole numbers where that is honest, a decimal for small values."""
+    value = p * 100
+    if value >= 9.95:
+        return f"{value:.0f}%"
+    if value >= 0.05:
+        return f"{value:.1f}%"
+    return "<0.1%" if value > 0 else "0%"
+
+
+class ProbabilityChart(QWidget):
+    """Ten horizontal bars 0-9 with percentages; the top digit highlighted."""
+
+    painted = Signal()  # after each repaint; the latency benchmark waits on it
+
+    ROW = 26
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._probs: list[float] | None = None
+        self._top: int | None = None
+        self._message: str | None = None
+        self.paint_count = 0
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(self.ROW * 10 + 8)
+        self.setAccessibleName("Probabilities of the ten digits")
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, self.ROW * 10 + 8)
+
+    @property
+    def probabilities(self) -> list[float] | None:
+        return None if self._probs is None else list(self._probs)
+
+    @property
+    def top_digit(self) -> int | None:
+        return self._top
+
+    @property
+    def message(self) -> str | None:
+        return self._message
+
+    def set_probabilities(self, probs: Sequence[float]) -> None:
+        self._probs = [float(p) for p in probs]
+        self._top = max(range(len(self._probs)), key=self._probs.__getitem__)
+        self._message = None
+        self.setToolTip("  ".join(f"{d}: {percent(p)}" for d, p in enumerate(self._probs)))
+        self.update()
+
+    def clear(self, message: str | None = None) -> None:
+        """Empty bars, optionally with a message (e.g. a model error) drawn over them."""
+        self._probs = None
+        self._top = None
+        self._message = message
+        self.setToolTip(message or "")
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.WindowText)
+        window = pal.color(QPalette.ColorRole.Window)
+        accent = pal.color(QPalette.ColorRole.Highlight)
+        track = _mix(window, text, 0.07)
+        muted_bar = _mix(window, text, 0.30)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        font = QFont(self.font())
+        metrics = painter.fontMetrics()
+        label_w = metrics.horizontalAdvance("0") + 14
+        pct_w = metrics.horizontalAdvance("100.0%") + 10
+        bar_x = label_w
+        bar_w = max(10.0, self.width() - label_w - pct_w)
+        bar_h = 12.0
+        for digit in range(10):
+            y = 4 + digit * self.ROW
+            is_top = digit == self._top
+            f = QFont(font)
+            f.setBold(is_top)
+            painter.setFont(f)
+            painter.setPen(accent if is_top else _mix(window, text, 0.75))
+            painter.drawText(QRectF(0, y, label_w - 8, self.ROW), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit))
+            track_rect = QRectF(bar_x, y + (self.ROW - bar_h) / 2, bar_w, bar_h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(track)
+            painter.drawRoundedRect(track_rect, bar_h / 2, bar_h / 2)
+            if self._probs is not None:
+                p = self._probs[digit]
+                if bar_w * p >= 1.0:
+                    fill = QRectF(track_rect.x(), track_rect.y(), max(bar_h, bar_w * p), bar_h)
+                    painter.setBrush(accent if is_top else muted_bar)
+                    painter.drawRoundedRect(fill, bar_h / 2, bar_h / 2)
+                painter.setPen(accent if is_top else _mix(window, text, 0.6))
+                painter.drawText(
+                    QRectF(bar_x + bar_w + 6, y, pct_w - 6, self.ROW),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    percent(p),
+                )
+        if self._message:
+            painter.setFont(font)
+            box = QRectF(self.rect()).adjusted(8, 8, -8, -8)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_mix(window, QColor(200, 60, 50), 0.12))
+            painter.drawRoundedRect(box, 8, 8)
+            painter.setPen(text)
+            painter.drawText(box.adjusted(12, 10, -12, -10), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
+        painter.end()
+        self.paint_count += 1
+        self.painted.emit()
+
+
+class Verdict(QWidget):
+    """The large answer: the digit and how sure the model is, or 'not sure' with two candidates."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.digit_label = QLabel("–")
+        self.digit_label.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_label = QLabel("")
+        self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail_label.setWordWrap(True)
+        big = QFont(self.font())
+        big.setPointSizeF(max(big.pointSizeF(), 9.0) * 5.5)
+        big.setWeight(QFont.Weight.DemiBold)
+        self.digit_label.setFont(big)
+        detail = QFont(self.font())
+        detail.setPointSizeF(max(detail.pointSizeF(), 9.0) * 1.2)
+        self.detail_label.setFont(detail)
+        self.digit_label.setAccessibleName("Predicted digit")
+        self.detail_label.setAccessibleName("Confidence")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.digit_label)
+        layout.addWidget(self.detail_label)
+        self.digit_label.setMinimumHeight(self.digit_label.fontMetrics().height())
+        self.state = "hint"
+        self.show_hint("Draw a digit")
+
+    def _set_digit_colour(self, role: QPalette.ColorRole | None) -> None:
+        pal = self.digit_label.palette()
+        source = self.palette()
+        colour = source.color(role) if role is not None else _mix(
+            source.color(QPalette.ColorRole.Window), source.color(QPalette.ColorRole.WindowText), 0.35
+        )
+        pal.setColor(QPalette.ColorRole.WindowText, colour)
+        self.digit_label.setPalette(pal)
+
+    def show_hint(self, text: str) -> None:
+        self.state = "hint"
+        self.digit_label.setText("·")
+        self._set_digit_colour(None)
+        self.detail_label.setText(text)
+
+    def show_prediction(self, digit: int, confidence: float, top2: list[tuple[int, float]], threshold: float) -> None:
+        """Below the model's threshold say 'not sure' and name the two leading candidates."""
+        if confidence < threshold:
+            self.state = "not sure"
+            (a, pa), (b, pb) = top2[0], top2[1]
+            self.digit_label.setText(f"{a}<span style='font-size:50%'> or </span>{b}")
+            self._set_digit_colour(None)
+            self.detail_label.setText(f"Not sure: {a} ({percent(pa)}) or {b} ({percent(pb)})")
+        else:
+            self.state = "sure"
+            self.digit_label.setText(str(digit))
+            self._set_digit_colour(QPalette.ColorRole.Highlight)
+            self.detail_label.setText(f"{percent(confidence)} confident")
+
+    def show_error(self, title: str) -> None:
+        self.state = "error"
+        self.digit_label.setText("!")
+        self._set_digit_colour(None)
+        self.detail_label.setText(title)

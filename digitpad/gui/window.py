@@ -1,0 +1,436 @@
+"""The main window: canvas on the left, the answer on the right, menus, shortcuts, files.
+
+Data flows one way: canvas input -> strokes -> ink image -> Predictor
+(preprocess + model) -> Outcome -> verdict, chart, preview, status bar.
+The window only wires these together and handles files and dialogs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QIcon,
+    QKeySequence,
+    QPalette,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+import digitpad
+from digitpad import drawing as drawing_io
+from digitpad import resources
+from digitpad.gui.canvas import UNDO_LIMIT, Canvas
+from digitpad.gui.chart import ProbabilityChart, Verdict, percent
+from digitpad.gui.predictor import Outcome, Predictor
+from digitpad.gui.preview import ModelPreview
+from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
+from digitpad.preprocess import PREPROCESS_VERSION
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+DRAWING_SUFFIXES = (".json", ".json.gz")
+DRAWING_FILTER = "digitpad drawings (*.json *.json.gz)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp)"
+
+
+def app_icon() -> QIcon:
+    """The app icon from assets/ when a colleague's icon is there; an empty icon otherwise."""
+    path = resources.asset_path("digitpad.png")
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def _is_drawing(path: Path) -> bool:
+    return path.name.lower().endswith(DRAWING_SUFFIXES)
+
+
+def _is_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _section_title(text: str) -> QLabel:
+    label = QLabel(text.upper())
+    font = QFont(label.font())
+    font.setPointSizeF(max(font.pointSizeF(), 9.0) * 0.82)
+    font.setWeight(QFont.Weight.DemiBold)
+    font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
+    label.setFont(font)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+class MainWindow(QMainWindow):
+    """digitpad's window.  ``model_path`` and ``settings`` exist so tests can inject them."""
+
+    def __init__(self, model_path: str | os.PathLike | None = None, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else Settings()
+        self.predictor = Predictor(model_path)
+        self.last_outcome: Outcome | None = None
+        self.last_error: str | None = None  # the last message shown in an error box (tests read it)
+        self.current_path: Path | None = None
+        self._message_box: QMessageBox | None = None
+
+        self.setWindowTitle("digitpad")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self._build_ui()
+        self._build_actions()
+        self._update_title()
+
+        geometry = self.settings.geometry
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(980, 640)
+        self._show_outcome(None)
+
+    # ----------------------------------------------------------------- UI
+
+    def _build_ui(self) -> None:
+        self.canvas = Canvas()
+        self.canvas.set_stroke_width(self.settings.stroke_width)
+        self.canvas.inkChanged.connect(self._on_ink_changed)
+        self.canvas.historyChanged.connect(self._update_actions)
+
+        self.width_slider = QSlider(Qt.Orientation.Horizontal)
+        self.width_slider.setRange(MIN_STROKE_WIDTH, MAX_STROKE_WIDTH)
+        self.width_slider.setValue(int(self.settings.stroke_width))
+        self.width_slider.setToolTip("Width of the next stroke (canvas units; the canvas is 280 wide)")
+        self.width_slider.setAccessibleName("Pen width")
+        self.width_slider.setFixedWidth(160)
+        self.width_value = QLabel()
+        self.width_value.setMinimumWidth(self.width_value.fontMetrics().horizontalAdvance("48 px") + 4)
+        self.width_slider.valueChanged.connect(self._on_width_changed)
+        self._on_width_changed(self.width_slider.value())
+
+        self.undo_button = QPushButton("Undo")
+        self.redo_button = QPushButton("Redo")
+        self.clear_button = QPushButton("Clear")
+        for button in (self.undo_button, self.redo_button, self.clear_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setMinimumWidth(72)
+        self.undo_button.clicked.connect(self.canvas.undo)
+        self.redo_button.clicked.connect(self.canvas.redo)
+        self.clear_button.clicked.connect(self.canvas.clear)
+
+        tools = QHBoxLayout()
+        tools.setSpacing(8)
+        pen_label = QLabel("Pen width")
+        pen_label.setBuddy(self.width_slider)
+        tools.addWidget(pen_label)
+        tools.addWidget(self.width_slider)
+        tools.addWidget(self.width_value)
+        tools.addStretch(1)
+        tools.addWidget(self.undo_button)
+        tools.addWidget(self.redo_button)
+        tools.addWidget(self.clear_button)
+
+        left = QVBoxLayout()
+        left.setSpacing(12)
+        left.addWidget(self.canvas, 1)
+        left.addLayout(tools)
+
+        self.verdict = Verdict()
+        self.chart = ProbabilityChart()
+        self.preview = ModelPreview()
+        self.preview_caption = QLabel("Your ink cropped, scaled to 20 px and centred in 28 × 28 pixels, as in training.")
+        self.preview_caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.preview_caption.setWordWrap(True)
+
+        panel = QFrame()
+        panel.setObjectName("answerPanel")
+        panel.setStyleSheet(
+            "QFrame#answerPanel { background: palette(base); border: 1px solid palette(mid); border-radius: 10px; }"
+        )
+        panel.setFixedWidth(330)
+        panel.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        right = QVBoxLayout(panel)
+        right.setContentsMargins(20, 18, 20, 18)
+        right.setSpacing(10)
+        right.addWidget(_section_title("Prediction"))
+        right.addWidget(self.verdict)
+        right.addSpacing(6)
+        right.addWidget(_section_title("All ten digits"))
+        right.addWidget(self.chart)
+        right.addSpacing(6)
+        right.addWidget(_section_title("What the model sees"))
+        seen = QHBoxLayout()
+        seen.setSpacing(14)
+        seen.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        seen.addWidget(self.preview_caption, 1, Qt.AlignmentFlag.AlignVCenter)
+        right.addLayout(seen)
+        right.addStretch(1)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(18, 18, 18, 12)
+        layout.setSpacing(18)
+        layout.addLayout(left, 1)
+        layout.addWidget(panel)
+        self.setCentralWidget(central)
+
+        self.latency_label = QLabel()
+        self.statusBar().addPermanentWidget(self.latency_label)
+        self.statusBar().setSizeGripEnabled(True)
+
+    def _action(self, text: str, slot, shortcuts: list, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        Std = QKeySequence.StandardKey
+        self.open_action = self._action("&Open…", self.open_dialog, [Std.Open], "Open a drawing or an image")
+        self.save_action = self._action("&Save", self.save, [Std.Save], "Save the drawing")
+        self.save_as_action = self._action("Save &As…", self.save_as_dialog, [Std.SaveAs], "Save the drawing under a new name")
+        self.export_action = self._action("&Export PNG…", self.export_dialog, ["Ctrl+E"], "Export the drawing as a PNG image")
+        self.quit_action = self._action("&Quit", self.close, [Std.Quit, "Ctrl+Q"])
+        self.undo_action = self._action("&Undo", self.canvas.undo, [Std.Undo], "Undo the last stroke")
+        self.redo_action = self._action("&Redo", self.canvas.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo")
+        self.clear_action = self._action("&Clear", self.canvas.clear, ["Esc", "Delete"], "Clear the canvas")
+        self.about_action = self._action("&About digitpad", self.show_about, [], "About digitpad and its model")
+
+        files = self.menuBar().addMenu("&File")
+        for action in (self.open_action, self.save_action, self.save_as_action, self.export_action):
+            files.addAction(action)
+        files.addSeparator()
+        files.addAction(self.quit_action)
+        edit = self.menuBar().addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action):
+            edit.addAction(action)
+        edit.addSeparator()
+        edit.addAction(self.clear_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+        self.undo_button.setToolTip(f"Undo the last stroke ({self.undo_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+        self.redo_button.setToolTip("Redo (Ctrl+Shift+Z or Ctrl+Y)")
+        self.clear_button.setToolTip("Clear the canvas (Esc or Delete)")
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
+        self.undo_button.setEnabled(self.canvas.can_undo())
+        self.redo_button.setEnabled(self.canvas.can_redo())
+        self.clear_button.setEnabled(not self.canvas.is_empty())
+        self.clear_action.setEnabled(not self.canvas.is_empty())
+
+    def _update_title(self) -> None:
+        name = self.current_path.name if self.current_path is not None else "Untitled"
+        self.setWindowTitle(f"{name}[*] — digitpad")
+
+    def _on_width_changed(self, value: int) -> None:
+        self.width_value.setText(f"{value} px")
+        self.canvas.set_stroke_width(value)
+        self.settings.stroke_width = value
+
+    # ----------------------------------------------------------------- prediction
+
+    def _on_ink_changed(self, final: bool) -> None:
+        """Pen-up / edits (final) and the throttled live refresh while drawing."""
+        self.predict_now()
+        if final:
+            self.setWindowModified(True)
+            self._update_actions()
+
+    def predict_now(self) -> Outcome:
+        outcome = self.predictor.run(self.canvas.ink_array())
+        self._show_outcome(outcome)
+        return outcome
+
+    def _show_outcome(self, outcome: Outcome | None) -> None:
+        self.last_outcome = outcome
+        self.preview.set_model_input(outcome.model_input if outcome is not None else None)
+        error = self.predictor.error if outcome is None else outcome.error
+        if error:
+            self.verdict.show_error("Model unavailable")
+            self.chart.clear(f"The model could not be loaded, so nothing is recognised.\n\n{error}\n\nDrawing still works.")
+            self.latency_label.setText("no model")
+            return
+        if outcome is None or outcome.blank or outcome.prediction is None:
+            self.verdict.show_hint("Draw a digit")
+            self.chart.clear()
+            if outcome is not None:
+                self.latency_label.setText("")
+            return
+        pred = outcome.prediction
+        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), self.predictor.not_sure_threshold)
+        self.chart.set_probabilities(pred.probs)
+        self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
+
+    # ----------------------------------------------------------------- files
+
+    def _start_dir(self) -> str:
+        if self.current_path is not None:
+            return str(self.current_path.parent)
+        return self.settings.last_dir or str(Path.home())
+
+    def show_error(self, title: str, text: str) -> None:
+        """A window-modal message box that does not block the caller (nothing is lost meanwhile)."""
+        self.last_error = text
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self._message_box = box
+        box.open()
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open drawing or image", self._start_dir(), f"{DRAWING_FILTER};;{IMAGE_FILTER};;All files (*)"
+        )
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | os.PathLike) -> bool:
+        """Open a drawing (.json) or predict an image; False (and a message) on failure, canvas untouched."""
+        path = Path(path)
+        try:
+            if _is_image(path):
+                from digitpad.images import load_image  # the lead's loader: uint8, ink bright
+
+                self.canvas.set_picture(load_image(path))
+                self.current_path = None
+                self.statusBar().showMessage(f"Predicting image {path.name}", 5000)
+            else:
+                drawing = drawing_io.load(path)
+                self.canvas.set_drawing(drawing)
+                self.current_path = path
+                self.statusBar().showMessage(f"Opened {path.name}", 5000)
+        except ImportError:
+            self.show_error("Cannot open image", "Image support (digitpad.images) is not available in this build.")
+            return False
+        except (drawing_io.DrawingError, ValueError, OSError) as exc:
+            self.show_error("Cannot open file", f"{path.name} could not be opened.\n\n{exc}")
+            return False
+        self.settings.last_dir = str(path.parent)
+        self.setWindowModified(False)
+        self._update_title()
+        self._update_actions()
+        return True
+
+    def save(self) -> bool:
+        if self.current_path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.current_path)
+
+    def save_as_dialog(self) -> bool:
+        start = str(Path(self._start_dir()) / (self.current_path.name if self.current_path else "digit.json"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save drawing", start, DRAWING_FILTER)
+        if not path:
+            return False
+        if not _is_drawing(Path(path)):
+            path += ".json"
+        return self.save_to(path)
+
+    def save_to(self, path: str | os.PathLike) -> bool:
+        """Save atomically (drawing.save); on failure the old file and the canvas are both intact."""
+        path = Path(path)
+        if self.canvas.has_picture():
+            self.show_error("Nothing to save", "An opened image is not a drawing. Use File › Export PNG to save it as an image.")
+            return False
+        try:
+            drawing_io.save(self.canvas.drawing(), path)
+        except (OSError, ValueError) as exc:
+            self.show_error("Cannot save", f"The drawing could not be saved to {path}.\n\n{exc}")
+            return False
+        self.current_path = path
+        self.settings.last_dir = str(path.parent)
+        self.setWindowModified(False)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path.name}", 5000)
+        return True
+
+    def export_dialog(self) -> bool:
+        stem = self.current_path.stem if self.current_path else "digit"
+        path, _ = QFileDialog.getSaveFileName(self, "Export PNG", str(Path(self._start_dir()) / f"{stem}.png"), "PNG image (*.png)")
+        if not path:
+            return False
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        return self.export_png(path)
+
+    def export_png(self, path: str | os.PathLike) -> bool:
+        """Dark ink on white at canvas resolution; written to a temporary file then renamed."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp.png")
+        try:
+            if not self.canvas.export_image().save(str(tmp), "PNG"):
+                raise OSError(f"cannot write {tmp}")
+            os.replace(tmp, path)
+        except OSError as exc:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            self.show_error("Cannot export", f"The PNG could not be written to {path}.\n\n{exc}")
+            return False
+        self.settings.last_dir = str(path.parent)
+        self.statusBar().showMessage(f"Exported {path.name}", 5000)
+        return True
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            path = Path(urls[0].toLocalFile())
+            if _is_image(path) or _is_drawing(path):
+                event.acceptProposedAction()
+                return
+        event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            path = urls[0].toLocalFile()
+            QTimer.singleShot(0, lambda: self.open_path(path))  # let the drag source return first
+
+    # ----------------------------------------------------------------- about / close
+
+    def about_text(self) -> str:
+        meta = self.predictor.metadata
+        lines = [f"<h3>digitpad {digitpad.__version__}</h3>", "<p>Draw a digit; a small local neural network names it live.</p>"]
+        if self.predictor.recognizer is None:
+            lines.append(f"<p><b>Model unavailable:</b> {self.predictor.error}</p>")
+        else:
+            acc = meta.get("mnist_test_accuracy")
+            rows = [
+                ("Model", str(self.predictor.model_path)),
+                ("MNIST test accuracy", f"{acc * 100:.2f}%" if isinstance(acc, (int, float)) else "unknown"),
+                ("Parameters", f"{meta['parameters']:,}" if isinstance(meta.get("parameters"), int) else "unknown"),
+                ("Model version", str(meta.get("version", meta.get("sha256", "unknown")))[:16]),
+                ("'Not sure' below", percent(self.predictor.not_sure_threshold)),
+                ("Preprocessing", f"v{meta.get('preprocess_version', '?')} (app v{PREPROCESS_VERSION})"),
+            ]
+            lines.append("<table cellspacing='4'>" + "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows) + "</table>")
+        lines.append(f"<p>Undo keeps the last {UNDO_LIMIT} steps. Runs fully offline.</p>")
+        return "".join(lines)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About digitpad", self.about_text())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.geometry = QByteArray(self.saveGeometry())
+        self.settings.sync()
+        super().closeEvent(event)
