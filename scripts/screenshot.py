@@ -77,6 +77,8 @@ def dark_palette():
     }
     for role, colour in roles.items():
         pal.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b6f78"))
     return pal
 
 

@@ -82,11 +82,14 @@ class ProbabilityChart(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         pal = self.palette()
-        text = pal.color(QPalette.ColorRole.WindowText)
-        window = pal.color(QPalette.ColorRole.Window)
+        # The chart sits on the answer card, whose background is the Base role.
+        text = pal.color(QPalette.ColorRole.Text)
+        window = pal.color(QPalette.ColorRole.Base)
         accent = pal.color(QPalette.ColorRole.Highlight)
-        track = _mix(window, text, 0.07)
-        muted_bar = _mix(window, text, 0.30)
+        track = _mix(window, text, 0.08)
+        muted_bar = _mix(window, text, 0.35)
+        label_colour = _mix(window, text, 0.75)
+        pct_colour = _mix(window, text, 0.6)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         font = QFont(self.font())
@@ -102,7 +105,7 @@ class ProbabilityChart(QWidget):
             f = QFont(font)
             f.setBold(is_top)
             painter.setFont(f)
-            painter.setPen(accent if is_top else _mix(window, text, 0.75))
+            painter.setPen(accent if is_top else label_colour)
             painter.drawText(QRectF(0, y, label_w - 8, self.ROW), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit))
             track_rect = QRectF(bar_x, y + (self.ROW - bar_h) / 2, bar_w, bar_h)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -110,11 +113,11 @@ class ProbabilityChart(QWidget):
             painter.drawRoundedRect(track_rect, bar_h / 2, bar_h / 2)
             if self._probs is not None:
                 p = self._probs[digit]
-                if bar_w * p >= 1.0:
+                if p >= 0.01:  # below 1% a bar would be a misleading dot
                     fill = QRectF(track_rect.x(), track_rect.y(), max(bar_h, bar_w * p), bar_h)
                     painter.setBrush(accent if is_top else muted_bar)
                     painter.drawRoundedRect(fill, bar_h / 2, bar_h / 2)
-                painter.setPen(accent if is_top else _mix(window, text, 0.6))
+                painter.setPen(accent if is_top else pct_colour)
                 painter.drawText(
                     QRectF(bar_x + bar_w + 6, y, pct_w - 6, self.ROW),
                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
@@ -166,14 +169,14 @@ class Verdict(QWidget):
         pal = self.digit_label.palette()
         source = self.palette()
         colour = source.color(role) if role is not None else _mix(
-            source.color(QPalette.ColorRole.Window), source.color(QPalette.ColorRole.WindowText), 0.35
+            source.color(QPalette.ColorRole.Base), source.color(QPalette.ColorRole.Text), 0.4
         )
         pal.setColor(QPalette.ColorRole.WindowText, colour)
         self.digit_label.setPalette(pal)
 
     def show_hint(self, text: str) -> None:
         self.state = "hint"
-        self.digit_label.setText("·")
+        self.digit_label.setText("–")
         self._set_digit_colour(None)
         self.detail_label.setText(text)
 

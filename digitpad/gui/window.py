@@ -45,10 +45,13 @@ from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
 from digitpad.preprocess import PREPROCESS_VERSION
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+try:  # the image loader's own list, so the dialog, drag & drop and loader agree
+    from digitpad.images import IMAGE_SUFFIXES
+except ImportError:
+    IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 DRAWING_SUFFIXES = (".json", ".json.gz")
 DRAWING_FILTER = "digitpad drawings (*.json *.json.gz)"
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp)"
+IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")"
 
 
 def app_icon() -> QIcon:
@@ -99,6 +102,7 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(980, 640)
         self._show_outcome(None)
+        self.statusBar().showMessage("Draw with the mouse, a pen or a finger. Esc clears, Ctrl+Z undoes.", 8000)
 
     # ----------------------------------------------------------------- UI
 
