@@ -1,0 +1,117 @@
+"""Size and start-up time of the frozen digitpad binaries.
+
+    build_spec/build.sh both                 # builds dist/onedir/digitpad/ and dist/onefile/digitpad
+    python benchmarks/binary_size.py         # prints the table below
+    python benchmarks/binary_size.py --runs 7 --json
+
+Measures, for each build that exists:
+  * size: the one-file executable; the one-folder app (all files, symlinks not followed);
+  * `--self-test` time: the first run (cold-ish: whatever the OS has not cached yet;
+    the one-file build also unpacks itself to a temp dir on every run) and the
+    median of the following runs (warm);
+  * window time: `digitpad --quit-after Q` wall time minus Q.  The GUI starts its
+    quit timer right after window.show(), so this is launch -> window shown,
+    plus the (small) shutdown.
+
+Uses QT_QPA_PLATFORM=offscreen unless --platform says otherwise (e.g. xcb under Xvfb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXE = ".exe" if sys.platform == "win32" else ""
+
+
+def tree_size(path: Path) -> int:
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            p = Path(dirpath) / name
+            if not p.is_symlink():
+                total += p.stat().st_size
+    return total
+
+
+def timed(cmd: list[str], env: dict[str, str], timeout: float = 120) -> tuple[float, int, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    return time.perf_counter() - t0, proc.returncode, proc.stdout + proc.stderr
+
+
+def measure(binary: Path, runs: int, quit_after: int, env: dict[str, str]) -> dict:
+    result: dict = {}
+    times = []
+    for _ in range(runs):
+        seconds, rc, output = timed([str(binary), "--self-test"], env)
+        if rc != 0:
+            raise SystemExit(f"{binary} --self-test failed (rc {rc}):\n{output}")
+        times.append(seconds)
+    result["self_test_first_s"] = round(times[0], 3)
+    result["self_test_warm_median_s"] = round(statistics.median(times[1:] or times), 3)
+    window = []
+    for _ in range(runs):
+        seconds, rc, output = timed([str(binary), "--quit-after", str(quit_after)], env)
+        if rc != 0:
+            result["window_error"] = output.strip().splitlines()[-1:] or [f"rc {rc}"]
+            break
+        window.append(seconds - quit_after / 1000)
+    if window:
+        result["window_first_s"] = round(window[0], 3)
+        result["window_warm_median_s"] = round(statistics.median(window[1:] or window), 3)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dist", type=Path, default=ROOT / "dist", help="folder with onedir/ and onefile/ (default dist/)")
+    ap.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
+    ap.add_argument("--quit-after", type=int, default=1500, help="ms the window stays up (default 1500)")
+    ap.add_argument("--platform", default="offscreen", help="QT_QPA_PLATFORM (default offscreen)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+
+    env = dict(os.environ, QT_QPA_PLATFORM=args.platform)
+    builds = {
+        "onefile": args.dist / "onefile" / f"digitpad{EXE}",
+        "onedir": args.dist / "onedir" / "digitpad" / f"digitpad{EXE}",
+    }
+    report: dict = {
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "platform_plugin": args.platform,
+        "runs": args.runs,
+    }
+    for mode, binary in builds.items():
+        if not binary.is_file():
+            report[mode] = {"missing": str(binary)}
+            continue
+        size = binary.stat().st_size if mode == "onefile" else tree_size(binary.parent)
+        report[mode] = {"path": str(binary), "size_mb": round(size / 2**20, 1), **measure(binary, args.runs, args.quit_after, env)}
+
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{report['machine']}, QT_QPA_PLATFORM={args.platform}, {args.runs} runs each")
+    print(f"{'build':<8} {'size':>9} {'self-test 1st':>14} {'warm':>7} {'window 1st':>11} {'warm':>7}")
+    for mode in builds:
+        r = report[mode]
+        if "missing" in r:
+            print(f"{mode:<8} not built ({r['missing']})")
+            continue
+        window = (f"{r['window_first_s']:>10.2f}s {r['window_warm_median_s']:>6.2f}s" if "window_first_s" in r
+                  else f"  window failed: {r.get('window_error')}")
+        print(f"{mode:<8} {r['size_mb']:>6.1f} MB {r['self_test_first_s']:>13.2f}s {r['self_test_warm_median_s']:>6.2f}s {window}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
