@@ -17,7 +17,9 @@ import gzip
 import json
 import math
 import os
+import reprlib
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -35,6 +37,23 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 class DrawingError(ValueError):
     """A drawing file or object that cannot be used; the message says where and why."""
+
+
+#: Short, depth-limited repr for error messages (a hostile value may be huge or deeply nested).
+_REPR = reprlib.Repr()
+_REPR.maxstring = 60
+_REPR.maxother = 60
+
+
+def _short(value: Any) -> str:
+    try:
+        return _REPR.repr(value)
+    except (RecursionError, ValueError):
+        return f"<{type(value).__name__}>"
+
+
+#: What reading a file can raise besides DrawingError: I/O, bad UTF-8, a cut or corrupt .gz.
+_READ_ERRORS = (OSError, UnicodeDecodeError, EOFError, zlib.error)
 
 
 @dataclass
@@ -55,12 +74,24 @@ class Drawing:
     @property
     def label(self) -> int | None:
         value = self.extra.get("label")
-        return int(value) if isinstance(value, (int, str)) and str(value).isdigit() else None
+        if isinstance(value, str) and not (value.isascii() and len(value) <= 20):
+            return None  # "²".isdigit() is True but int() refuses it; a 5000-digit label is junk
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            return None
+        try:
+            return int(value) if isinstance(value, (int, str)) and str(value).isdigit() else None
+        except ValueError:
+            return None
 
     @property
     def writer(self) -> str | None:
         value = self.extra.get("writer")
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        try:
+            return str(value)
+        except (RecursionError, ValueError):  # a deeply nested list, a > 4300-digit int
+            return _short(value)
 
     def is_empty(self) -> bool:
         return not any(s.points for s in self.strokes)
@@ -88,7 +119,10 @@ class Drawing:
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise DrawingError(f"{what} must be a number, got {type(value).__name__}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer literal beyond the float range, e.g. 1 followed by 400 zeros
+        raise DrawingError(f"{what} must be finite, got an integer too large for a float") from None
     if not math.isfinite(number):
         raise DrawingError(f"{what} must be finite, got {value!r}")
     return number
@@ -99,9 +133,9 @@ def from_dict(data: Any) -> Drawing:
     if not isinstance(data, dict):
         raise DrawingError(f"a drawing must be a JSON object, got {type(data).__name__}")
     if data.get("format", FORMAT) != FORMAT:
-        raise DrawingError(f"not a digitpad drawing (format {data.get('format')!r})")
+        raise DrawingError(f"not a digitpad drawing (format {_short(data.get('format'))})")
     if data.get("version", VERSION) != VERSION:
-        raise DrawingError(f"unsupported drawing version {data.get('version')!r} (expected {VERSION})")
+        raise DrawingError(f"unsupported drawing version {_short(data.get('version'))} (expected {VERSION})")
     size = []
     for key in ("width", "height"):
         value = _number(data.get(key), f"canvas {key}")
@@ -149,6 +183,8 @@ def loads(text: str, source: str = "<string>") -> Drawing:
         raise DrawingError(f"{source}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
     except RecursionError:
         raise DrawingError(f"{source}: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal of more than 4300 digits
+        raise DrawingError(f"{source}: invalid JSON ({exc})") from None
     try:
         return from_dict(data)
     except DrawingError as exc:
@@ -178,7 +214,7 @@ def load(path: str | os.PathLike) -> Drawing:
         _check_size(path)
         with _open_text(path) as fh:
             text = fh.read(MAX_FILE_BYTES + 1)
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
+    except _READ_ERRORS as exc:
         raise DrawingError(f"{path}: cannot read ({exc})") from None
     if len(text) > MAX_FILE_BYTES:
         raise DrawingError(f"{path}: file too large (> {MAX_FILE_BYTES} bytes)")
@@ -186,11 +222,19 @@ def load(path: str | os.PathLike) -> Drawing:
 
 
 def iter_jsonl(path: str | os.PathLike) -> Iterator[Drawing]:
-    """Drawings of a .jsonl or .jsonl.gz file, one per non-blank line."""
+    """Drawings of a .jsonl or .jsonl.gz file, one per non-blank line (each at most MAX_FILE_BYTES)."""
     path = Path(path)
     try:
         with _open_text(path) as fh:
-            for lineno, line in enumerate(fh, 1):
+            lineno = 0
+            while True:
+                # readline with a limit, so one endless line (or a .gz bomb) cannot fill memory
+                line = fh.readline(MAX_FILE_BYTES + 1)
+                if not line:
+                    break
+                lineno += 1
+                if len(line) > MAX_FILE_BYTES:
+                    raise DrawingError(f"{path}:{lineno}: line too long (> {MAX_FILE_BYTES} characters)")
                 if not line.strip():
                     continue
                 try:
@@ -198,7 +242,7 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[Drawing]:
                 except DrawingError as exc:
                     # loads reports JSON line 1 of the single-line text; name the file line instead
                     raise DrawingError(str(exc).replace(": line 1:", ":", 1)) from None
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
+    except _READ_ERRORS as exc:
         raise DrawingError(f"{path}: cannot read ({exc})") from None
 
 

@@ -77,6 +77,10 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         raise ImageError(f"{path}: not an image Pillow can read (unknown or corrupt format)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageError(f"{path}: cannot read image ({exc})") from None
+    except MemoryError:
+        raise ImageError(f"{path}: not enough memory to decode the image") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise assorted errors on hostile files
+        raise ImageError(f"{path}: cannot read image ({type(exc).__name__}: {exc})") from None
     if gray.ndim != 2 or gray.size == 0:
         raise ImageError(f"{path}: empty image")
     return to_canvas(gray)
