@@ -13,7 +13,6 @@ import pytest
 
 # Must be set before any QApplication exists; harmless for tests that never touch Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.pop("DIGITPAD_MODEL", None)  # tests use the committed model unless they say otherwise
 
 
 @pytest.fixture

@@ -401,7 +401,8 @@ def test_dropping_an_image_predicts_it(qtbot, tmp_path, monkeypatch):
     assert not window.canvas.has_picture() and named(window) == 0
 
 
-def test_main_quits_after_timeout(qtbot):
+def test_main_quits_after_timeout_without_touching_settings(qtbot, qt_settings):
     from digitpad.gui.app import main
 
     assert main(["--quit-after", "50"]) == 0
+    assert not list(qt_settings.rglob("*.ini"))  # smoke runs leave the user's settings alone

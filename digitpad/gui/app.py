@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -19,13 +20,13 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_known_args(argv)  # unknown options (e.g. -platform) go to Qt
 
 
-def create_window(file: str | None = None):
+def create_window(file: str | None = None, settings=None):
     """The main window, with a file opened once the event loop runs (so errors show over the window)."""
     from PySide6.QtCore import QTimer
 
     from digitpad.gui.window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(settings=settings)
     if file:
         QTimer.singleShot(0, lambda: window.open_path(file))
     return window
@@ -60,7 +61,18 @@ def main(argv: list[str] | None = None) -> int:
         print("digitpad: --quit-after must be >= 0", file=sys.stderr)
         return 2
     app = ensure_application(qt_args)
-    window = create_window(args.file)
+    settings = None
+    if args.quit_after is not None:
+        # A smoke test must neither depend on nor change the user's pen width and window geometry.
+        import tempfile
+
+        from PySide6.QtCore import QSettings
+
+        from digitpad.gui.settings import Settings
+
+        scratch = tempfile.TemporaryDirectory(prefix="digitpad-smoke-")
+        settings = Settings(QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat))
+    window = create_window(args.file, settings)
     window.show()
     if args.quit_after is not None:
         from PySide6.QtCore import QTimer
@@ -70,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     window.close()
     window.deleteLater()
+    if settings is not None:
+        settings.store.sync()
+        scratch.cleanup()
     return 0 if args.quit_after is not None else int(code)
 
 

@@ -163,9 +163,16 @@ class Verdict(QWidget):
         layout.addWidget(self.detail_label)
         self.digit_label.setMinimumHeight(self.digit_label.fontMetrics().height())
         self.state = "hint"
+        self._role: QPalette.ColorRole | None = None
         self.show_hint("Draw a digit")
 
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange:  # follow a light/dark switch
+            self._set_digit_colour(self._role)
+
     def _set_digit_colour(self, role: QPalette.ColorRole | None) -> None:
+        self._role = role
         pal = self.digit_label.palette()
         source = self.palette()
         colour = source.color(role) if role is not None else _mix(
