@@ -99,7 +99,7 @@ class ProbabilityChart(QWidget):
         bar_x = label_w
         bar_w = max(10.0, self.width() - label_w - pct_w)
         bar_h = 12.0
-        for digit in range(10):
+        for digit in range(10 if not self._message else 0):  # a message replaces the bars
             y = 4 + digit * self.ROW
             is_top = digit == self._top
             f = QFont(font)
@@ -192,7 +192,8 @@ class Verdict(QWidget):
         if confidence < threshold:
             self.state = "not sure"
             (a, pa), (b, pb) = top2[0], top2[1]
-            self.digit_label.setText(f"{a}<span style='font-size:50%'> or </span>{b}")
+            small = max(8.0, self.digit_label.font().pointSizeF() * 0.4)
+            self.digit_label.setText(f"{a}<span style='font-size:{small:.0f}pt'>&nbsp;or&nbsp;</span>{b}")
             self._set_digit_colour(None)
             self.detail_label.setText(f"Not sure: {a} ({percent(pa)}) or {b} ({percent(pb)})")
         else:
