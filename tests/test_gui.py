@@ -10,6 +10,8 @@ import types
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
@@ -168,6 +170,30 @@ def test_tablet_pressures_give_two_widths_and_no_duplicate_mouse_stroke(qtbot):
     np.testing.assert_array_equal(ink, render(canvas.drawing()))
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    strokes=st.lists(
+        st.tuples(
+            st.lists(st.tuples(st.floats(0.02, 0.98), st.floats(0.02, 0.98), st.floats(0.0, 1.0)), min_size=1, max_size=8),
+            st.integers(4, 48),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_canvas_image_equals_render_for_random_pen_strokes(qtbot, strokes):
+    window = make_window(qtbot, size=(640, 480))
+    pen = make_pen()
+    for points, width in strokes:
+        window.width_slider.setValue(width)
+        tablet(window.canvas, pen, QEvent.Type.TabletPress, points[0][:2], points[0][2])
+        for x, y, p in points[1:]:
+            tablet(window.canvas, pen, QEvent.Type.TabletMove, (x, y), p)
+        tablet(window.canvas, pen, QEvent.Type.TabletRelease, points[-1][:2], points[-1][2])
+    np.testing.assert_array_equal(window.canvas.ink_array(), render(window.canvas.drawing()))
+    window.close()
+
+
 def test_tablet_without_pressure_draws_full_width(qtbot):
     window = make_window(qtbot)
     tablet_stroke(window.canvas, make_pen(pressure=False), (0.5, 0.2), (0.5, 0.8), 0.0)
@@ -275,8 +301,9 @@ def test_slider_sets_next_stroke_width_and_persists(qtbot, qt_settings):
     window.close()
     ini = list(qt_settings.rglob("*.ini"))
     assert ini, "settings must be written to the temporary folder"
-    second = make_window(qtbot)
+    second = make_window(qtbot, size=(300, 300))  # the remembered geometry wins over this size
     assert second.width_slider.value() == 40 and second.canvas.stroke_width == 40
+    assert abs(second.width() - window.width()) <= 8 and abs(second.height() - window.height()) <= 8
 
 
 def test_preview_equals_preprocessor_output(qtbot):
