@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import math
+import re
 import time
 
 import numpy as np
@@ -398,3 +399,21 @@ def test_image_bombs(tmp_path, fmt, size):
     with pytest.raises(ImageError, match=f"bomb.{fmt.lower()}"):
         load_image(path)
     assert time.perf_counter() - start < 2
+
+
+POINT = st.one_of(st.lists(NUMBERS, min_size=2, max_size=3), st.tuples(NUMBERS, NUMBERS), JUNK,
+                  st.lists(st.floats(allow_nan=False), min_size=2, max_size=3))
+
+
+@fuzz(300)
+@given(st.lists(POINT, max_size=6))
+def test_fast_point_path_matches_the_checked_one(raw):
+    """drawing._points (fast path) gives exactly what the point-by-point validation gives."""
+    try:
+        slow = [dr._point(pt, 0, j) for j, pt in enumerate(raw)]
+    except dr.DrawingError as exc:
+        with pytest.raises(dr.DrawingError, match=re.escape(str(exc))):
+            dr._points(raw, 0)
+    else:
+        fast = dr._points(raw, 0)
+        assert [tuple(map(repr, p)) for p in fast] == [tuple(map(repr, p)) for p in slow]

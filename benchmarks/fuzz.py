@@ -1,0 +1,412 @@
+"""Long fuzz run of the three readers: preprocessor, drawing reader (+ renderer), image reader.
+
+    .venv/bin/python benchmarks/fuzz.py                 # 100,000 inputs in total (default)
+    .venv/bin/python benchmarks/fuzz.py --examples 3000 --seed 1
+
+Inputs come from a seeded ``random.Random`` (fast, repeatable); the bounded, shrinking
+version of the same ideas is tests/test_fuzz.py (hypothesis).  An input is a *crash* when
+the reader raises anything but its own error (DrawingError / ImageError) or returns a
+result that breaks the contract; a *hang* when it takes longer than --limit seconds (it is
+also interrupted then by SIGALRM).  Failing inputs are written to --save (default
+fuzz-failures/) for replay.  Exit status 1 if there was any crash or hang.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import math
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from digitpad import drawing as dr  # noqa: E402
+from digitpad import render  # noqa: E402
+from digitpad.images import ImageError, load_image  # noqa: E402
+from digitpad.preprocess import preprocess  # noqa: E402
+
+
+class Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Hang()
+
+
+# ------------------------------------------------------------------ checks
+
+def check_model_input(x) -> None:
+    if x is None:
+        return
+    assert isinstance(x, np.ndarray) and x.shape == (1, 1, 28, 28) and x.dtype == np.float32, "bad output"
+    assert np.isfinite(x).all() and x.min() >= 0.0 and x.max() <= 1.0, "output out of range"
+
+
+def check_drawing(drawing: dr.Drawing) -> None:
+    assert isinstance(drawing, dr.Drawing)
+    assert 1 <= drawing.width <= dr.MAX_CANVAS_SIDE and 1 <= drawing.height <= dr.MAX_CANVAS_SIDE
+    assert sum(len(s.points) for s in drawing.strokes) <= dr.MAX_POINTS
+    for s in drawing.strokes:
+        assert all(math.isfinite(v) for pt in s.points for v in pt)
+        assert s.width is None or 0 < s.width <= dr.MAX_STROKE_WIDTH
+    drawing.label, drawing.writer  # noqa: B018
+    try:
+        image = render.render(drawing)
+    except render.RenderError as exc:
+        assert str(exc)
+        return
+    assert image.shape == (drawing.height, drawing.width) and image.dtype == np.uint8
+    check_model_input(preprocess(image))
+
+
+# ------------------------------------------------------------------ preprocessor inputs
+
+def gen_array(rng: random.Random) -> np.ndarray:
+    if rng.random() < 0.8:  # small, dense random content
+        h, w = rng.randint(1, 64), rng.randint(1, 64)
+        kind = rng.random()
+        if kind < 0.3:
+            return np.frombuffer(rng.randbytes(h * w), np.uint8).reshape(h, w).copy()
+        image = np.zeros((h, w), np.uint8)
+        for _ in range(rng.randint(0, 5)):
+            image[rng.randrange(h), rng.randrange(w)] = rng.choice([1, 2, 127, 255, rng.randint(1, 255)])
+        if kind > 0.7:
+            y, x = rng.randrange(h), rng.randrange(w)
+            image[y : y + rng.randint(1, h), x : x + rng.randint(1, w)] = rng.randint(0, 255)
+        return image
+    # big and sparse: a few rectangles and points, up to 2000x2000
+    h, w = rng.choice([rng.randint(1, 2000), 2000, 1]), rng.choice([rng.randint(1, 2000), 2000, 1])
+    image = np.zeros((h, w), np.uint8)
+    for _ in range(rng.randint(0, 4)):
+        y, x = rng.randrange(h), rng.randrange(w)
+        image[y : y + rng.randint(1, h), x : x + rng.randint(1, w)] = rng.randint(0, 255)
+    for _ in range(rng.randint(0, 6)):
+        image[rng.randrange(h), rng.randrange(w)] = rng.randint(1, 255)
+    r = rng.random()
+    if r < 0.1:
+        image = np.asfortranarray(image)
+    elif r < 0.2 and h > 1 and w > 1:
+        image = image[::2, ::3]
+    return image
+
+
+def run_preprocess(rng: random.Random, save) -> None:
+    image = gen_array(rng)
+    try:
+        check_model_input(preprocess(image))
+    except BaseException:
+        save("preprocess.npy", lambda p: np.save(p, image))
+        raise
+
+
+# ------------------------------------------------------------------ drawing inputs
+
+SPECIAL_NUMBERS = [float("nan"), float("inf"), -float("inf"), 0, -0.0, -1, 1e308, -1e308, 5e-324, 10**400,
+                   -(10**30), True, None, "1", [], {}, 16384, 16385, 1024, 1024.0001, 2**53 + 1]
+
+
+def rnum(rng: random.Random, lo: float = 0, hi: float = 300):
+    r = rng.random()
+    if r < 0.85:
+        return round(rng.uniform(lo, hi), rng.choice([0, 1, 3]))
+    if r < 0.95:
+        return rng.choice(SPECIAL_NUMBERS)
+    return rng.uniform(-1e12, 1e12)
+
+
+def junk(rng: random.Random, depth: int = 0):
+    r = rng.random()
+    if depth > 3 or r < 0.5:
+        return rng.choice([None, True, 0, -1, 1.5, "x", "", "7", float("nan"), 10**20])
+    if r < 0.75:
+        return [junk(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    return {rng.choice(["a", "points", "width", "x"]): junk(rng, depth + 1) for _ in range(rng.randint(0, 3))}
+
+
+def gen_drawing_obj(rng: random.Random):
+    side = lambda: rng.randint(1, 300) if rng.random() < 0.85 else rng.choice(  # noqa: E731
+        [rng.randint(-5, 20000), rnum(rng), 8192, 8193, 16384, 16385])
+    obj = {"width": side(), "height": side()}
+    if rng.random() < 0.9:
+        obj["format"] = dr.FORMAT if rng.random() < 0.95 else junk(rng)
+    if rng.random() < 0.9:
+        obj["version"] = 1 if rng.random() < 0.95 else junk(rng)
+    strokes = []
+    for _ in range(rng.randint(0, 5)):
+        stroke = {}
+        if rng.random() < 0.7:
+            stroke["width"] = rng.uniform(0.5, 60) if rng.random() < 0.8 else rnum(rng, -1e4, 2000)
+        pts = []
+        for _ in range(rng.choice([0, 1, 2, rng.randint(1, 40), rng.randint(1, 400)])):
+            r = rng.random()
+            if r < 0.9:
+                pts.append([rnum(rng, -20, 320), rnum(rng, -20, 320)] + ([rng.random()] if rng.random() < 0.5 else []))
+            elif r < 0.95:
+                pts.append([rnum(rng, -20, 320), rnum(rng, -20, 320), rnum(rng, -2, 2)])
+            else:
+                pts.append(junk(rng))
+        stroke["points"] = pts if rng.random() < 0.97 else junk(rng)
+        strokes.append(stroke if rng.random() < 0.98 else junk(rng))
+    obj["strokes"] = strokes if rng.random() < 0.97 else junk(rng)
+    if rng.random() < 0.3:
+        obj["label"] = rng.choice([rng.randint(0, 9), str(rng.randint(0, 9)), "²", "0" * 5000, -3, junk(rng)])
+    if rng.random() < 0.2:
+        obj["writer"] = rng.choice(["w1", 12, junk(rng)])
+    return obj
+
+
+MUTATION_CHARS = list('{}[],:"0123456789.eE-+ naNInfity\\u\x00\ud800é') + ["1" * 500, "[" * 2000, "9" * 5000]
+
+
+def mutate(rng: random.Random, text: str) -> str:
+    chars = list(text)
+    for _ in range(rng.randint(1, 6)):
+        if not chars:
+            break
+        i = rng.randrange(len(chars))
+        op = rng.random()
+        if op < 0.3:
+            del chars[i]
+        elif op < 0.5:
+            chars.insert(i, chars[i])
+        elif op < 0.75:
+            chars[i] = rng.choice(MUTATION_CHARS)
+        else:
+            chars.insert(i, rng.choice(MUTATION_CHARS))
+    return "".join(chars)
+
+
+def gen_drawing_text(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.45:
+        return json.dumps(gen_drawing_obj(rng))
+    if r < 0.85:
+        return mutate(rng, json.dumps(gen_drawing_obj(rng)))
+    if r < 0.92:
+        return rng.randbytes(rng.randint(0, 200)).decode("latin-1")
+    return json.dumps(junk(rng))
+
+
+def run_drawing(rng: random.Random, tmp: Path, save) -> None:
+    text = gen_drawing_text(rng)
+    try:
+        via = rng.random()
+        if via < 0.9:
+            result = [dr.loads(text)]
+        else:  # through the file readers: .json, .jsonl, .json.gz, .jsonl.gz, sometimes cut short
+            name = rng.choice(["f.json", "f.jsonl", "f.json.gz", "f.jsonl.gz"])
+            raw = (text + "\n" + text).encode("utf-8", "surrogatepass") if "jsonl" in name else \
+                text.encode("utf-8", "surrogatepass")
+            if name.endswith(".gz"):
+                raw = gzip.compress(raw)
+            if rng.random() < 0.3:
+                raw = raw[: rng.randint(0, len(raw))]
+            (tmp / name).write_bytes(raw)
+            result = dr.load_any(tmp / name)
+    except dr.DrawingError as exc:
+        assert str(exc).strip(), "empty DrawingError message"
+        return
+    except BaseException:
+        save("drawing.txt", lambda p: p.write_text(text, encoding="utf-8", errors="surrogatepass"))
+        raise
+    try:
+        for d in result:
+            check_drawing(d)
+    except BaseException:
+        save("drawing.txt", lambda p: p.write_text(text, encoding="utf-8", errors="surrogatepass"))
+        raise
+
+
+def special_drawing_inputs(tmp: Path):
+    """The big cases, once per run: files are prepared here (not timed); each returned callable
+    must raise DrawingError or return drawings, and is timed and checked like any input."""
+    pts = ",".join(f"[{i % 280},{(i * 7) % 280}]" for i in range(dr.MAX_POINTS))
+    (tmp / "million.json").write_text('{"width":280,"height":280,"strokes":[{"points":[' + pts + "]}]}")
+    pts = ",".join(f"[{(i * 13) % 8192}.5,{(i * 7) % 8192},1]" for i in range(dr.MAX_POINTS))
+    wide = '{"width":8192,"height":8192,"strokes":[{"width":1024,"points":[' + pts + "]}]}"
+    with open(tmp / "big.json", "wb") as fh:
+        fh.write(b'{"width":5,"height":5,"strokes":[' + b" " * (100 * 1024 * 1024) + b"]}")
+    with gzip.open(tmp / "bomb.jsonl.gz", "wb", compresslevel=1) as fh:
+        for _ in range(100):
+            fh.write(b" " * (1 << 20))
+    deep = "[" * 1_000_000 + "]" * 1_000_000
+    huge_coords = json.dumps({"width": 280, "height": 280, "strokes": [
+        {"width": 1024, "points": [[-1e300, -1e300], [1e300, 1e300], [1e15, -1e15]] * 30000}]})
+    return [
+        lambda: [dr.load(tmp / "million.json")],  # 1,000,000 points: loads, refuses to render
+        lambda: [dr.loads(wide)],
+        lambda: [dr.load(tmp / "big.json")],  # 100 MB file
+        lambda: dr.load_any(tmp / "bomb.jsonl.gz"),  # 100 MB of spaces in 100 kB of gzip
+        lambda: [dr.loads(deep)],
+        lambda: [dr.loads(huge_coords)],
+        lambda: [dr.Drawing(16384, 16384, [dr.Stroke([(0.0, 0.0, 1.0), (16384.0, 16384.0, 1.0)] * 10, 1024.0)])],
+        lambda: [dr.Drawing(8192, 8192, [dr.Stroke([(0.0, 0.0, 1.0), (8192.0, 8192.0, 1.0)] * 4, 1024.0)])],
+    ]
+
+
+# ------------------------------------------------------------------ image inputs
+
+def _encode(img: Image.Image, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def image_seeds() -> list[tuple[str, bytes]]:
+    rng = np.random.default_rng(0)
+    base = Image.fromarray(rng.integers(0, 256, (9, 12), dtype=np.uint8))
+    seeds = []
+    for fmt, modes in {"PNG": ["1", "L", "P", "RGB", "RGBA", "LA", "I;16", "I"], "BMP": ["1", "L", "P", "RGB"],
+                       "GIF": ["L", "P"], "TIFF": ["1", "L", "RGB", "RGBA", "CMYK", "I;16", "I", "F"],
+                       "JPEG": ["L", "RGB", "CMYK"], "WEBP": ["RGB", "RGBA"]}.items():
+        for mode in modes:
+            if mode == "I;16":
+                img = Image.fromarray(rng.integers(0, 65535, (9, 12), dtype=np.uint16))
+            elif mode == "F":
+                img = Image.fromarray(rng.normal(0, 1e3, (9, 12)).astype(np.float32), "F")
+            else:
+                img = base.convert(mode)
+            try:
+                seeds.append((fmt, _encode(img, fmt)))
+            except OSError:  # this Pillow cannot write that mode in that format
+                pass
+        seeds.append((fmt, _encode(Image.new("L", (1, 1), 3), fmt)))
+    return seeds
+
+
+SUFFIXES = [".png", ".jpg", ".bmp", ".gif", ".tif", ".webp", ".jpeg", ".txt"]
+
+
+def gen_image_bytes(rng: random.Random, seeds) -> bytes:
+    fmt, data = rng.choice(seeds)
+    raw = bytearray(data)
+    r = rng.random()
+    if r < 0.1:
+        return data  # valid, maybe under a wrong extension
+    if r < 0.15:
+        return rng.randbytes(rng.randint(0, 600))
+    if r < 0.2:
+        return b"BM this is text, not a bitmap\n" * rng.randint(0, 20)
+    if r < 0.45 or rng.random() < 0.3:
+        raw = raw[: rng.randint(0, len(raw))]
+    if r >= 0.45 and raw:
+        span = 40 if rng.random() < 0.5 else len(raw)  # headers are where the interesting fields are
+        for _ in range(rng.randint(1, 8)):
+            raw[rng.randrange(min(span, len(raw)))] = rng.choice([0, 1, 0x7F, 0x80, 0xFF, rng.randrange(256)])
+    return bytes(raw)
+
+
+def run_image(rng: random.Random, tmp: Path, seeds, save) -> None:
+    raw = gen_image_bytes(rng, seeds)
+    path = tmp / f"fuzz{rng.choice(SUFFIXES)}"
+    path.write_bytes(raw)
+    try:
+        try:
+            out = load_image(path)
+        except ImageError as exc:
+            assert path.name in str(exc), "ImageError does not name the file"
+            return
+        assert isinstance(out, np.ndarray) and out.ndim == 2 and out.dtype == np.uint8 and out.size > 0
+    except BaseException:
+        save("image" + path.suffix, lambda p: p.write_bytes(raw))
+        raise
+
+
+# ------------------------------------------------------------------ driver
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--examples", type=int, default=100_000, help="generated inputs in total, split over the readers")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--limit", type=float, default=5.0, help="seconds after which one input counts as a hang")
+    ap.add_argument("--save", type=Path, default=Path("fuzz-failures"), help="folder for failing inputs")
+    args = ap.parse_args(argv)
+
+    import warnings
+    warnings.simplefilter("ignore")  # Pillow warns on corrupt TIFF tags; not failures
+    signal.signal(signal.SIGALRM, _alarm)
+    rng = random.Random(args.seed)
+    seeds = image_seeds()
+    per = {"preprocess": args.examples // 3, "drawing": args.examples // 3}
+    per["image"] = args.examples - per["preprocess"] - per["drawing"]
+    stats = {name: {"inputs": 0, "crashes": 0, "hangs": 0, "seconds": 0.0, "slowest": 0.0} for name in per}
+    examples_shown = 0
+
+    with tempfile.TemporaryDirectory(prefix="digitpad-fuzz-") as tmpdir:
+        tmp = Path(tmpdir)
+        failure_no = [0]
+
+        def save(kind, writer):
+            args.save.mkdir(parents=True, exist_ok=True)
+            failure_no[0] += 1
+            writer(args.save / f"{failure_no[0]:04d}-{kind}")
+
+        jobs = {
+            "preprocess": lambda: run_preprocess(rng, save),
+            "drawing": lambda: run_drawing(rng, tmp, save),
+            "image": lambda: run_image(rng, tmp, seeds, save),
+        }
+        specials = special_drawing_inputs(tmp)
+        start_all = time.perf_counter()
+        for name, count in per.items():
+            st = stats[name]
+            todo = [jobs[name]] * count
+            if name == "drawing":
+                todo = [lambda f=f: [check_drawing(d) for d in f()] for f in specials] + todo[len(specials):]
+            for job in todo:
+                t0 = time.perf_counter()
+                signal.setitimer(signal.ITIMER_REAL, args.limit)
+                try:
+                    if name == "drawing" and job not in (jobs[name],):
+                        try:
+                            job()
+                        except dr.DrawingError:
+                            pass
+                    else:
+                        job()
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    if time.perf_counter() - t0 > args.limit:
+                        st["hangs"] += 1
+                except Hang:
+                    st["hangs"] += 1
+                except Exception:  # noqa: BLE001
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    st["crashes"] += 1
+                    if examples_shown < 5:
+                        examples_shown += 1
+                        print(f"--- {name} crash:", file=sys.stderr)
+                        traceback.print_exc(limit=4)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                elapsed = time.perf_counter() - t0
+                st["inputs"] += 1
+                st["seconds"] += elapsed
+                st["slowest"] = max(st["slowest"], elapsed)
+        total = time.perf_counter() - start_all
+
+    print(f"fuzz: seed {args.seed}, hang limit {args.limit:g} s per input")
+    print(f"{'reader':<12}{'inputs':>10}{'crashes':>9}{'hangs':>7}{'seconds':>10}{'slowest s':>11}")
+    for name, st in stats.items():
+        print(f"{name:<12}{st['inputs']:>10,}{st['crashes']:>9}{st['hangs']:>7}{st['seconds']:>10.1f}{st['slowest']:>11.2f}")
+    n = sum(s["inputs"] for s in stats.values())
+    crashes = sum(s["crashes"] for s in stats.values())
+    hangs = sum(s["hangs"] for s in stats.values())
+    print(f"{'total':<12}{n:>10,}{crashes:>9}{hangs:>7}{total:>10.1f}")
+    return 1 if crashes or hangs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
