@@ -1,3 +1,3 @@
-from digitpad.train.train import main
+from digitpad.train import main
 
 raise SystemExit(main())

@@ -1,4 +1,8 @@
-"""The digit CNN: small enough for < 2 MB and < 1 ms on one CPU thread."""
+"""The digit CNN: small enough for < 2 MB and < 1 ms (preprocess + inference) on one CPU thread.
+
+One cheap conv at 28x28, then two convs at 14x14 and two at 7x7 (most of the
+parameters sit where the maps are small), global average pooling, one linear layer.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,15 @@ def conv_block(cin: int, cout: int) -> nn.Sequential:
 
 
 class DigitNet(nn.Module):
-    def __init__(self, width: int = 32) -> None:
+    def __init__(self, width: int = 24) -> None:
         super().__init__()
         w = width
         self.features = nn.Sequential(
-            conv_block(1, w), conv_block(w, w), nn.MaxPool2d(2),  # 14x14
+            conv_block(1, w), nn.MaxPool2d(2),  # 14x14
             conv_block(w, 2 * w), conv_block(2 * w, 2 * w), nn.MaxPool2d(2),  # 7x7
-            conv_block(2 * w, 4 * w), nn.AdaptiveAvgPool2d(1),
+            conv_block(2 * w, 4 * w), conv_block(4 * w, 4 * w), nn.AdaptiveAvgPool2d(1),
         )
-        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(4 * w, 10))
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(4 * w, 10))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
