@@ -47,7 +47,7 @@ _FAKE_DATAS: list[tuple[str, str, str]] = []
 _FAKE_PURE: list[tuple[str, str, str]] = []
 
 
-def run_spec(monkeypatch, mode: str = "onedir", binaries=(), datas=(), pure=()) -> dict:
+def run_spec(monkeypatch, mode: str = "onedir", binaries=(), datas=(), pure=(), console: str | None = None) -> dict:
     """Execute the spec as PyInstaller would, with recording stand-ins; returns its namespace."""
     _Recorder.calls = []
     _FAKE_BINARIES[:] = binaries
@@ -63,6 +63,10 @@ def run_spec(monkeypatch, mode: str = "onedir", binaries=(), datas=(), pure=()) 
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
     monkeypatch.setenv("DIGITPAD_BUILD_MODE", mode)
+    if console is None:
+        monkeypatch.delenv("DIGITPAD_CONSOLE", raising=False)
+    else:
+        monkeypatch.setenv("DIGITPAD_CONSOLE", console)
     monkeypatch.setattr(sys, "platform", "test")  # neither win32 nor darwin, and no Linux-only ldd pruning
     namespace = {
         "__name__": "__main__",
@@ -124,6 +128,13 @@ def test_spec_modes(monkeypatch):
 
     with pytest.raises(SystemExit, match="DIGITPAD_BUILD_MODE"):
         run_spec(monkeypatch, "both")
+
+
+def test_spec_console_override(monkeypatch):
+    assert run_spec(monkeypatch, "onefile", console="0")["CONSOLE"] is False
+    (_, exe_kwargs), = calls("EXE")
+    assert exe_kwargs["console"] is False
+    assert run_spec(monkeypatch, "onefile")["CONSOLE"] is True
 
 
 QT = "PySide6/Qt"
