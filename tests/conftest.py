@@ -1,8 +1,9 @@
 """Shared pytest setup.  Kept GUI-neutral: nothing here imports Qt at collection time.
 
 Qt-using tests run headless (offscreen platform) and must never read or write
-the user's real settings; the ``qt_settings`` fixture redirects QSettings to a
-temporary folder.
+the user's real settings, autosave or log: the ``qt_settings`` fixture
+redirects QSettings to a temporary folder, and every test gets its own
+``$DIGITPAD_DATA_DIR`` (``data_dir`` fixture).
 """
 
 from __future__ import annotations
@@ -27,3 +28,11 @@ def qt_settings(tmp_path):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     yield folder
 
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory, monkeypatch):
+    """A fresh app-data folder (autosave, log) per test, so no test restores another's drawing."""
+    folder = tmp_path_factory.mktemp("appdata")
+    monkeypatch.setenv("DIGITPAD_DATA_DIR", str(folder))
+    yield folder

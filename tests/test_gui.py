@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from digitpad import drawing as drawing_io  # noqa: E402
 from digitpad import resources  # noqa: E402
+from digitpad.gui.autosave import Autosave  # noqa: E402
 from digitpad.gui.canvas import UNDO_LIMIT  # noqa: E402
 from digitpad.gui.settings import Settings, open_settings  # noqa: E402
 from digitpad.gui.window import MainWindow  # noqa: E402
@@ -42,8 +43,8 @@ ONE = [[(0.5, 0.18), (0.5, 0.82)]]
 ZERO = [[(0.5 + 0.2 * np.sin(t), 0.5 - 0.3 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 33)]]
 
 
-def make_window(qtbot, model_path=None, size=(900, 600)) -> MainWindow:
-    window = MainWindow(model_path=model_path, settings=Settings(open_settings()))
+def make_window(qtbot, model_path=None, size=(900, 600), autosave=None) -> MainWindow:
+    window = MainWindow(model_path=model_path, settings=Settings(open_settings()), autosave=autosave)
     qtbot.addWidget(window)
     window.resize(*size)
     window.show()
@@ -364,7 +365,7 @@ def test_save_and_reopen_gives_same_prediction(qtbot, tmp_path):
     path = tmp_path / "zero.json"
     assert window.save_to(path)
     assert not window.isWindowModified() and "zero.json" in window.windowTitle()
-    second = make_window(qtbot)
+    second = make_window(qtbot, autosave=Autosave(tmp_path / "elsewhere"))  # not restoring the first's autosave
     assert second.open_path(path)
     assert second.chart.probabilities == probs
     np.testing.assert_array_equal(second.canvas.ink_array(), window.canvas.ink_array())

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -20,13 +21,17 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_known_args(argv)  # unknown options (e.g. -platform) go to Qt
 
 
-def create_window(file: str | None = None, settings=None):
-    """The main window, with a file opened once the event loop runs (so errors show over the window)."""
+def create_window(file: str | None = None, settings=None, autosave=None):
+    """The main window, with a file opened once the event loop runs (so errors show over the window).
+
+    The last session's drawing is restored from the autosave in ``$DIGITPAD_DATA_DIR``
+    (or the app-data folder) unless ``autosave`` points elsewhere.
+    """
     from PySide6.QtCore import QTimer
 
     from digitpad.gui.window import MainWindow
 
-    window = MainWindow(settings=settings)
+    window = MainWindow(settings=settings, autosave=autosave)
     if file:
         QTimer.singleShot(0, lambda: window.open_path(file))
     return window
@@ -61,18 +66,31 @@ def main(argv: list[str] | None = None) -> int:
         print("digitpad: --quit-after must be >= 0", file=sys.stderr)
         return 2
     app = ensure_application(qt_args)
-    settings = None
+    from digitpad import logs
+
+    settings = autosave = None
     if args.quit_after is not None:
-        # A smoke test must neither depend on nor change the user's pen width and window geometry.
+        # A smoke test must neither depend on nor change the user's settings, autosave or log.
         import tempfile
 
         from PySide6.QtCore import QSettings
 
+        from digitpad.gui.autosave import Autosave
         from digitpad.gui.settings import Settings
 
         scratch = tempfile.TemporaryDirectory(prefix="digitpad-smoke-")
         settings = Settings(QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat))
-    window = create_window(args.file, settings)
+        autosave = Autosave(scratch.name)
+        logs.setup_logging(scratch.name)
+    else:
+        logs.setup_logging()
+    import digitpad
+
+    logging.getLogger("digitpad.gui").info("digitpad %s starting (Python %s)", digitpad.__version__, sys.version.split()[0])
+    window = create_window(args.file, settings, autosave)
+    from digitpad.gui import errors
+
+    reporter = errors.install(window)
     window.show()
     if args.quit_after is not None:
         from PySide6.QtCore import QTimer
@@ -81,9 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(args.quit_after, app.quit)
     code = app.exec()
     window.close()
+    sys.excepthook = reporter.previous
     window.deleteLater()
     if settings is not None:
         settings.store.sync()
+        window.autosave.flush()
+        logs.stop_logging()
         scratch.cleanup()
     return 0 if args.quit_after is not None else int(code)
 

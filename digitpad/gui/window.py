@@ -7,10 +7,11 @@ The window only wires these together and handles files and dialogs.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -38,12 +39,17 @@ from PySide6.QtWidgets import (
 import digitpad
 from digitpad import drawing as drawing_io
 from digitpad import resources
+from digitpad.gui.atomic import atomic_write_bytes
+from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
 from digitpad.gui.chart import ProbabilityChart, Verdict, percent
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
+from digitpad.logs import data_dir
 from digitpad.preprocess import PREPROCESS_VERSION
+
+log = logging.getLogger("digitpad.gui")
 
 try:  # the image loader's own list, so the dialog, drag & drop and loader agree
     from digitpad.images import IMAGE_SUFFIXES
@@ -80,11 +86,20 @@ def _section_title(text: str) -> QLabel:
 
 
 class MainWindow(QMainWindow):
-    """digitpad's window.  ``model_path`` and ``settings`` exist so tests can inject them."""
+    """digitpad's window.  ``model_path``, ``settings`` and ``autosave`` exist so tests can inject them."""
 
-    def __init__(self, model_path: str | os.PathLike | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        model_path: str | os.PathLike | None = None,
+        settings: Settings | None = None,
+        autosave: Autosave | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings if settings is not None else Settings()
+        self.autosave = autosave if autosave is not None else Autosave(data_dir())
+        self.autosave.setParent(self)
+        self.autosave.failed.connect(self._on_autosave_failed)
+        self.restored = False  # True when the last session's drawing was brought back
         self.predictor = Predictor(model_path)
         self.last_outcome: Outcome | None = None
         self.last_error: str | None = None  # the last message shown in an error box (tests read it)
@@ -100,9 +115,41 @@ class MainWindow(QMainWindow):
 
         geometry = self.settings.geometry
         if geometry is None or not self.restoreGeometry(geometry):
+            if geometry is not None:
+                self.settings.problem("the saved window geometry is not valid; using the default size")
             self.resize(980, 640)
         self._show_outcome(None)
-        self.statusBar().showMessage("Draw with the mouse, a pen or a finger. Esc clears, Ctrl+Z undoes.", 8000)
+        messages = [self._restore_autosave()] + [f"Settings: {p}." for p in self._settings_problems()]
+        shown = [m for m in messages if m] or ["Draw with the mouse, a pen or a finger. Esc clears, Ctrl+Z undoes."]
+        self.statusBar().showMessage("  ".join(shown), 15000 if any(messages) else 8000)
+
+    def _settings_problems(self) -> list[str]:
+        for problem in self.settings.problems:
+            log.warning("settings: %s", problem)
+        return list(self.settings.problems)
+
+    def _restore_autosave(self) -> str:
+        """Bring back the last session's drawing as an undoable step; the status text to show, or ''."""
+        drawing = self.autosave.load()
+        if drawing is None:
+            return ""
+        try:
+            self.canvas.set_drawing(drawing)
+        except ValueError as exc:
+            log.warning("autosave %s not restored: %s", self.autosave.path, exc)
+            return ""
+        self.restored = True
+        n = sum(1 for s in drawing.strokes if s.points)
+        log.info("restored %d strokes from %s", n, self.autosave.path)
+        undo = self.undo_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        return f"Restored your drawing from last time ({n} stroke{'s' if n != 1 else ''}). Undo ({undo}) removes it."
+
+    def _autosave_now(self) -> None:
+        # An opened image is the person's own file; only drawings need keeping.
+        self.autosave.submit(None if self.canvas.has_picture() else self.canvas.drawing())
+
+    def _on_autosave_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"{message}. Use File › Save to keep this drawing.", 15000)
 
     # ----------------------------------------------------------------- UI
 
@@ -258,6 +305,7 @@ class MainWindow(QMainWindow):
         if final:
             self.setWindowModified(True)
             self._update_actions()
+            self._autosave_now()
 
     def predict_now(self) -> Outcome:
         outcome = self.predictor.run(self.canvas.ink_array())
@@ -294,6 +342,7 @@ class MainWindow(QMainWindow):
     def show_error(self, title: str, text: str) -> None:
         """A window-modal message box that does not block the caller (nothing is lost meanwhile)."""
         self.last_error = text
+        log.warning("%s: %s", title, text.replace("\n\n", " "))
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -376,18 +425,18 @@ class MainWindow(QMainWindow):
         return self.export_png(path)
 
     def export_png(self, path: str | os.PathLike) -> bool:
-        """Dark ink on white at canvas resolution; written to a temporary file then renamed."""
+        """Dark ink on white at canvas resolution; encoded in memory, then written atomically."""
         path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp.png")
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        encoded = self.canvas.export_image().save(buffer, "PNG")
+        buffer.close()
         try:
-            if not self.canvas.export_image().save(str(tmp), "PNG"):
-                raise OSError(f"cannot write {tmp}")
-            os.replace(tmp, path)
+            if not encoded:
+                raise OSError("the PNG encoder failed")
+            atomic_write_bytes(path, bytes(data.data()))
         except OSError as exc:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
             self.show_error("Cannot export", f"The PNG could not be written to {path}.\n\n{exc}")
             return False
         self.settings.last_dir = str(path.parent)
@@ -437,4 +486,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.geometry = QByteArray(self.saveGeometry())
         self.settings.sync()
+        if not self.autosave.flush(timeout=3.0):
+            log.warning("autosave still writing at quit")
         super().closeEvent(event)
