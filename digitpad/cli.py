@@ -115,13 +115,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         source = Path(args.drawings)
         drawings = list(iter_jsonl(source)) if source.suffix in (".jsonl", ".gz") else load_any(source)
+        if args.writers != "all":
+            from digitpad.splits import split_of
+
+            drawings = [d for d in drawings if split_of(d.writer or "") == args.writers]
         if args.limit:
             drawings = drawings[: args.limit]
         started = time.perf_counter()
         report = evaluate.evaluate_drawings(recognizer, drawings, args.width)
         summary["drawings"] = report.to_dict() | {"seconds": time.perf_counter() - started, "width": args.width}
         if not args.json:
-            _print_report(report, f"drawings {source} at pen width {args.width:g}", show_writers=True)
+            _print_report(report, f"drawings {source} ({args.writers} writers) at pen width {args.width:g}",
+                          show_writers=True)
             print(f"({len(report.labels)} drawings in {summary['drawings']['seconds']:.1f} s)")
     if args.json:
         print(json.dumps(summary))
@@ -151,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--drawings", metavar="FILE", help="labelled drawings, .jsonl or .jsonl.gz")
     e.add_argument("--width", type=float, default=DEFAULT_STROKE_WIDTH,
                    help="pen width for strokes that carry none (default %(default)s)")
+    e.add_argument("--writers", choices=["all", "train", "val", "test"], default="all",
+                   help="only the drawings of these writers (digitpad.splits: test = held out from training)")
     e.add_argument("--limit", type=int, default=0, help="only the first N samples")
     e.add_argument("--json", action="store_true", help="machine-readable summary")
     e.add_argument("--model", default=argparse.SUPPRESS)

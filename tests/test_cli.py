@@ -95,6 +95,17 @@ def test_eval_drawings_counts(files):
     assert "accuracy 100.00 % (2/2)" in text and "confusion matrix" in text
 
 
+def test_eval_drawings_only_held_out_writers(files):
+    from digitpad.splits import split_of
+
+    wanted = split_of("w1")
+    r = run("eval", "--drawings", str(files["set.jsonl"]), "--writers", wanted, "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)["drawings"]
+    expected = {w for w in ("w1", "w2") if split_of(w) == wanted}
+    assert set(summary["per_writer"]) == expected and summary["count"] == len(expected)
+
+
 @pytest.mark.skipif(not MNIST.exists(), reason="MNIST not beside the repo")
 def test_eval_mnist(tmp_path):
     r = run("eval", "--mnist", str(MNIST), "--limit", "500", "--json")
