@@ -92,13 +92,17 @@ def main(argv: list[str] | None = None) -> int:
 
     reporter = errors.install(window)
     window.show()
-    if args.quit_after is not None:
-        from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 
-        QTimer.singleShot(args.quit_after, window.close)
+    if args.quit_after is not None:
+        # Only quit here; the window is closed below, after exec().  Closing it from a timer as
+        # well would post a second Quit event (last window closed) that outlives exec() and,
+        # processed later, leaves the reused QApplication "quitting": every later event loop
+        # (pytest-qt's waits) would then return at once without delivering timers or signals.
         QTimer.singleShot(args.quit_after, app.quit)
     code = app.exec()
     window.close()
+    QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)  # none may outlive this exec()
     sys.excepthook = reporter.previous
     window.deleteLater()
     if settings is not None:

@@ -1,0 +1,412 @@
+"""The window under bad conditions: killed mid-stroke, full or read-only disks, a damaged
+settings file, a bug in a slot, no network.  Real mouse events, the real model,
+offscreen, temporary settings and data folder (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from digitpad import drawing as drawing_io  # noqa: E402
+from digitpad import logs  # noqa: E402
+from digitpad.gui import errors  # noqa: E402
+from digitpad.gui.app import create_window  # noqa: E402
+from digitpad.gui.autosave import AUTOSAVE_NAME, Autosave  # noqa: E402
+from digitpad.gui.settings import Settings, open_settings  # noqa: E402
+from digitpad.gui.window import MainWindow  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("qt_settings")
+
+ROOT = Path(__file__).resolve().parent.parent
+ONE = [(0.5, 0.18), (0.5, 0.82)]
+BAR = [(0.3, 0.5), (0.7, 0.5)]
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def make_window(qtbot, **kwargs) -> MainWindow:
+    window = MainWindow(settings=Settings(open_settings()), **kwargs)
+    qtbot.addWidget(window)
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def to_widget(canvas, p) -> QPoint:
+    rect = canvas.paper_rect()
+    return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
+
+
+def mouse_stroke(canvas, stroke, steps: int = 6) -> None:
+    """One real QTest mouse stroke along a polyline in 0..1 canvas coordinates."""
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, stroke[0]))
+    for a, b in zip(stroke, stroke[1:]):
+        for i in range(1, steps + 1):
+            t = i / steps
+            QTest.mouseMove(canvas, to_widget(canvas, (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)))
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, stroke[-1]))
+
+
+def status(window) -> str:
+    return window.statusBar().currentMessage()
+
+
+# ----------------------------------------------------------------------------- nothing lost
+
+# Runs in a child process: the real app's create_window, real mouse events for two finished
+# strokes, then a third stroke left in progress, and the event loop - until the test kills it.
+DRIVER = textwrap.dedent(
+    """
+    import json, os, sys
+    import onnxruntime
+    from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
+    from PySide6.QtTest import QTest
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, os.environ["DIGITPAD_DATA_DIR"])
+    from digitpad import drawing
+    from digitpad.gui.app import create_window, ensure_application
+
+    app = ensure_application()
+    window = create_window()
+    window.resize(900, 600)
+    window.show()
+    canvas = window.canvas
+
+    def at(x, y):
+        r = canvas.paper_rect()
+        return QPoint(round(r.x() + x * r.width()), round(r.y() + y * r.height()))
+
+    def draw():
+        for stroke in ([(0.5, 0.2), (0.5, 0.8)], [(0.3, 0.5), (0.7, 0.5)]):
+            QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*stroke[0]))
+            for i in range(1, 9):
+                t = i / 8
+                QTest.mouseMove(canvas, at(stroke[0][0] + (stroke[1][0] - stroke[0][0]) * t,
+                                           stroke[0][1] + (stroke[1][1] - stroke[0][1]) * t))
+            QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*stroke[1]))
+        print(drawing.dumps(canvas.drawing()), flush=True)
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(0.2, 0.2))
+        QTest.mouseMove(canvas, at(0.4, 0.3))  # a stroke in progress when the kill comes
+        print("drawing", flush=True)
+
+    QTimer.singleShot(0, draw)
+    app.exec()
+    """
+)
+
+
+def test_kill_9_while_drawing_restores_every_finished_stroke(qtbot, data_dir):
+    env = dict(os.environ, DIGITPAD_DATA_DIR=str(data_dir), QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    child = subprocess.Popen([sys.executable, "-c", DRIVER], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        finished = drawing_io.loads(child.stdout.readline())
+        assert child.stdout.readline().strip() == "drawing"
+        autosave = data_dir / AUTOSAVE_NAME
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if len(drawing_io.load(autosave).strokes) == 2:
+                    break
+            except drawing_io.DrawingError:
+                pass
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+        child.stderr.close()
+    assert len(finished.strokes) == 2
+    assert not list(data_dir.glob(".autosave.json.*.tmp"))  # no half-written file left behind
+
+    window = create_window(settings=Settings(open_settings()))  # the next start, as the app does it
+    qtbot.addWidget(window)
+    window.show()
+    assert window.restored
+    assert window.canvas.drawing().strokes == finished.strokes
+    assert "Restored your drawing" in status(window) and "Undo" in status(window)
+    assert window.chart.top_digit is not None  # and it is recognised right away
+    window.canvas.undo()  # Undo takes the restored drawing away ...
+    assert window.canvas.is_empty()
+    assert window.autosave.flush()
+    assert not (data_dir / AUTOSAVE_NAME).exists()  # ... and it is not offered again
+
+
+def test_autosave_follows_strokes_undo_redo_and_clear(qtbot, data_dir):
+    window = make_window(qtbot)
+    path = data_dir / AUTOSAVE_NAME
+    saved = lambda: len(drawing_io.load(path).strokes) if path.exists() else 0  # noqa: E731
+    mouse_stroke(window.canvas, ONE)
+    mouse_stroke(window.canvas, BAR)
+    assert window.autosave.flush() and saved() == 2
+    window.canvas.undo()
+    assert window.autosave.flush() and saved() == 1
+    window.canvas.redo()
+    assert window.autosave.flush() and saved() == 2
+    window.canvas.clear()  # a cleared canvas is not offered back
+    assert window.autosave.flush() and not path.exists()
+    window.canvas.undo()
+    assert window.autosave.flush() and saved() == 2
+    window.close()
+    again = make_window(qtbot)
+    assert again.restored and len(again.canvas.drawing().strokes) == 2
+    assert again.isWindowModified()  # restored work is not saved to a file yet
+
+
+def test_opening_a_drawing_is_autosaved(qtbot, data_dir, tmp_path):
+    path = tmp_path / "one.json"
+    drawing_io.save(drawing_io.Drawing(280, 280, [drawing_io.Stroke([(140.0, 50.0, 1.0), (140.0, 230.0, 1.0)], 18.0)]), path)
+    window = make_window(qtbot)
+    assert window.open_path(path)
+    assert window.autosave.flush()
+    assert drawing_io.load(data_dir / AUTOSAVE_NAME).strokes == drawing_io.load(path).strokes
+
+
+def test_corrupt_autosave_is_set_aside_not_offered(qtbot, data_dir):
+    (data_dir / AUTOSAVE_NAME).write_bytes(b"\x00\xffnot json at all")
+    window = make_window(qtbot)
+    assert not window.restored and window.canvas.is_empty()
+    assert (data_dir / (AUTOSAVE_NAME + ".corrupt")).read_bytes() == b"\x00\xffnot json at all"
+
+
+def test_autosave_failure_is_reported_once_and_drawing_goes_on(qtbot, tmp_path, caplog):
+    blocker = tmp_path / "a file, not a folder"
+    blocker.write_text("x")
+    window = make_window(qtbot, autosave=Autosave(blocker / "data"))
+    with caplog.at_level(logging.WARNING, logger="digitpad"):
+        mouse_stroke(window.canvas, ONE)
+        assert window.autosave.flush()
+        qtbot.waitUntil(lambda: "Autosave failed" in status(window), timeout=2000)
+    assert "File › Save" in status(window)
+    assert any("autosave" in r.getMessage() for r in caplog.records)
+    assert window.chart.top_digit == 1
+
+
+# ----------------------------------------------------------------------------- save / export errors
+
+
+def _existing(tmp_path) -> tuple[Path, Path, bytes, bytes]:
+    drawing_path, png_path = tmp_path / "digit.json", tmp_path / "digit.png"
+    drawing_path.write_text('{"old": "drawing"}')
+    png_path.write_bytes(b"old png")
+    return drawing_path, png_path, drawing_path.read_bytes(), png_path.read_bytes()
+
+
+def _assert_failed_cleanly(window, tmp_path, drawing_path, png_path, old_drawing, old_png, before) -> None:
+    assert not window.save_to(drawing_path)
+    assert "could not be saved" in window.last_error and str(drawing_path) in window.last_error
+    window._message_box.close()
+    assert not window.export_png(png_path)
+    assert "could not be written" in window.last_error
+    window._message_box.close()
+    assert drawing_path.read_bytes() == old_drawing and png_path.read_bytes() == old_png
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+    assert window.canvas.drawing() == before and window.isWindowModified()
+
+
+@pytest.mark.skipif(IS_ROOT or sys.platform == "win32", reason="root ignores folder permissions; see the simulated test")
+def test_save_and_export_to_read_only_folder_keep_old_files(qtbot, tmp_path):
+    drawing_path, png_path, old_drawing, old_png = _existing(tmp_path)
+    window = make_window(qtbot)
+    mouse_stroke(window.canvas, ONE)
+    before = window.canvas.drawing()
+    tmp_path.chmod(0o555)
+    try:
+        _assert_failed_cleanly(window, tmp_path, drawing_path, png_path, old_drawing, old_png, before)
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_save_and_export_refused_by_the_os_keep_old_files(qtbot, tmp_path, monkeypatch):
+    """Read-only folder as the OS reports it (works as root too): creating the temporary file fails."""
+    drawing_path, png_path, old_drawing, old_png = _existing(tmp_path)
+    window = make_window(qtbot)
+    mouse_stroke(window.canvas, ONE)
+    before = window.canvas.drawing()
+    assert window.autosave.flush()
+    real_mkstemp = tempfile.mkstemp
+
+    def refuse(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == tmp_path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    _assert_failed_cleanly(window, tmp_path, drawing_path, png_path, old_drawing, old_png, before)
+    assert "Permission denied" in window.last_error
+
+
+def test_save_and_export_on_a_full_disk_keep_old_files(qtbot, tmp_path, monkeypatch):
+    """ENOSPC surfaces at write or fsync time, after the temporary file exists: it must be removed."""
+    drawing_path, png_path, old_drawing, old_png = _existing(tmp_path)
+    window = make_window(qtbot)
+    mouse_stroke(window.canvas, ONE)
+    before = window.canvas.drawing()
+    assert window.autosave.flush()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    _assert_failed_cleanly(window, tmp_path, drawing_path, png_path, old_drawing, old_png, before)
+    assert "No space left" in window.last_error
+    monkeypatch.undo()
+    assert window.save_to(drawing_path) and window.export_png(png_path)  # and works once there is room
+
+
+# ----------------------------------------------------------------------------- damaged settings
+
+
+def _write_settings(folder: Path, content: bytes) -> Path:
+    path = folder / "digitpad" / "digitpad.ini"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    "content, expect",
+    [
+        (b"\x00\xff\xfe[canvas\nstroke_width=\x01\x02\n[[[\n\xc3\x28 = =\n" + bytes(range(256)), "damaged"),
+        (b"[canvas]\nstroke_width=abc\n", "pen width 'abc'"),
+        (b"[canvas]\nstroke_width=1e9\n", "pen width '1e9'"),
+        (b"[canvas]\nstroke_width=nan\n", "pen width 'nan'"),
+        (b"[canvas]\nstroke_width=-inf\n", "pen width '-inf'"),
+        (b"[window]\ngeometry=hello\n", "geometry"),
+        (b"[window]\ngeometry=@ByteArray(\\x1\\xd9\\xd0\\xcb garbage)\n", "geometry"),
+    ],
+)
+def test_damaged_settings_fall_back_to_defaults_with_a_warning(qtbot, qt_settings, caplog, content, expect):
+    path = _write_settings(qt_settings, content)
+    with caplog.at_level(logging.WARNING, logger="digitpad"):
+        window = make_window(qtbot)
+    assert window.width_slider.value() == 18 and window.canvas.stroke_width == 18
+    assert "Settings:" in status(window) and expect in status(window)
+    assert any(expect in r.getMessage() for r in caplog.records)
+    mouse_stroke(window.canvas, ONE)
+    assert window.chart.top_digit == 1
+    window.close()  # writes good values back: the next start is quiet
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="digitpad"):
+        again = make_window(qtbot)
+    assert not again.settings.problems and "Settings:" not in status(again)
+    if expect == "damaged":
+        assert Path(str(path) + ".corrupt").read_bytes() == content
+
+
+# ----------------------------------------------------------------------------- errors people can act on
+
+
+def test_rotating_log_in_the_data_folder(data_dir):
+    path = logs.setup_logging()
+    try:
+        assert path == data_dir / logs.LOG_NAME and logs.log_path() == path
+        handler = logs._handler
+        assert handler.maxBytes == 1_000_000 and handler.backupCount == 3
+        logging.getLogger("digitpad.gui").warning("hello from the test")
+        handler.flush()
+        assert "WARNING digitpad.gui: hello from the test" in path.read_text(encoding="utf-8")
+    finally:
+        logs.stop_logging()
+
+
+def test_log_folder_that_cannot_be_written_falls_back_to_stderr(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    try:
+        assert logs.setup_logging(blocker / "logs") is None
+        assert "cannot write the log" in capsys.readouterr().err
+    finally:
+        logs.stop_logging()
+
+
+@pytest.mark.qt_no_exception_capture  # this test installs the app's own hook instead of pytest-qt's
+def test_exception_in_a_slot_shows_dialog_logs_and_keeps_running(qtbot, data_dir, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    log_file = logs.setup_logging()
+    try:
+        window = make_window(qtbot)
+        reporter = errors.install(window)
+
+        def broken_slot():
+            raise RuntimeError("the chart exploded")
+
+        QTimer.singleShot(0, broken_slot)
+        qtbot.waitUntil(lambda: reporter.box is not None and reporter.box.isVisible(), timeout=3000)
+        text = reporter.box.text()
+        assert "RuntimeError: the chart exploded" in text and str(log_file) in text
+        assert "broken_slot" in reporter.box.detailedText()
+        QTimer.singleShot(0, broken_slot)  # a second error updates the same box, no pile of dialogs
+        qtbot.waitUntil(lambda: reporter.count == 2, timeout=3000)
+        assert "2 errors" in reporter.box.text()
+        logs._handler.flush()
+        logged = log_file.read_text(encoding="utf-8")
+        assert "ERROR digitpad.gui: uncaught exception" in logged and "RuntimeError: the chart exploded" in logged
+        assert 'in broken_slot' in logged
+        reporter.box.close()
+        mouse_stroke(window.canvas, ONE)  # the window keeps working
+        assert window.chart.top_digit == 1
+    finally:
+        logs.stop_logging()
+
+
+def test_smoke_run_leaves_the_event_loop_usable(qtbot, qt_settings):
+    """main(--quit-after) reuses the QApplication; no Quit event may outlive its exec(), or every
+    later event loop (pytest-qt's waits, dialogs) returns at once and queued signals never arrive."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    from digitpad.gui.app import main
+
+    assert main(["--quit-after", "30"]) == 0
+    QCoreApplication.processEvents()  # what pytest-qt does between tests: runs whatever main() left posted
+    fired = []
+    QTimer.singleShot(0, lambda: fired.append(True))
+    loop = QEventLoop()
+    QTimer.singleShot(200, loop.quit)
+    assert loop.exec() == 0 and fired
+
+
+# ----------------------------------------------------------------------------- offline
+
+
+class NetworkUsed(AssertionError):
+    pass
+
+
+def test_window_draws_and_names_a_digit_with_sockets_blocked(qtbot, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise NetworkUsed(f"network access attempted: {args!r}")
+
+    class RefusingSocket(socket.socket):
+        def __init__(self, *args, **kwargs):
+            refuse(*args)
+
+    for name in ("create_connection", "getaddrinfo", "gethostbyname", "socketpair"):
+        monkeypatch.setattr(socket, name, refuse)
+    monkeypatch.setattr(socket, "socket", RefusingSocket)
+    with pytest.raises(NetworkUsed):
+        socket.socket()
+    window = make_window(qtbot)
+    assert window.predictor.recognizer is not None
+    mouse_stroke(window.canvas, ONE)
+    assert window.chart.top_digit == 1 and window.verdict.state != "error"
+    assert window.autosave.flush()  # autosave is local too
+    window.close()
