@@ -3,6 +3,11 @@
     .venv/bin/python benchmarks/fuzz.py                 # 100,000 inputs in total (default)
     .venv/bin/python benchmarks/fuzz.py --examples 3000 --seed 1
 
+Each reader first gets its special inputs, once per run and counted with the rest: 2000x2000
+and 1xN arrays; a 1,000,000-point drawing, a 100 MB file, a gzip bomb, 1,000,000-deep nesting,
++-1e300 coordinates, huge canvases; image headers claiming 60000x60000, a real 144 Mpx PNG of a
+few kB, a truncated JPEG, a PNG named .jpg.  Each prints its time and outcome.
+
 Inputs come from a seeded ``random.Random`` (fast, repeatable); the bounded, shrinking
 version of the same ideas is tests/test_fuzz.py (hypothesis).  An input is a *crash* when
 the reader raises anything but its own error (DrawingError / ImageError) or returns a
@@ -60,7 +65,7 @@ def check_drawing(drawing: dr.Drawing) -> None:
     assert 1 <= drawing.width <= dr.MAX_CANVAS_SIDE and 1 <= drawing.height <= dr.MAX_CANVAS_SIDE
     assert sum(len(s.points) for s in drawing.strokes) <= dr.MAX_POINTS
     for s in drawing.strokes:
-        assert all(math.isfinite(v) for pt in s.points for v in pt)
+        assert not s.points or np.isfinite(np.asarray(s.points, dtype=np.float64)).all()
         assert s.width is None or 0 < s.width <= dr.MAX_STROKE_WIDTH
     drawing.label, drawing.writer  # noqa: B018
     try:
@@ -103,8 +108,13 @@ def gen_array(rng: random.Random) -> np.ndarray:
     return image
 
 
+#: The input being tried, so that a hang can be saved for replay.
+LAST: dict = {}
+
+
 def run_preprocess(rng: random.Random, save) -> None:
     image = gen_array(rng)
+    LAST["save"] = ("preprocess.npy", lambda p: np.save(p, image))
     try:
         check_model_input(preprocess(image))
     except BaseException:
@@ -202,6 +212,7 @@ def gen_drawing_text(rng: random.Random) -> str:
 
 def run_drawing(rng: random.Random, tmp: Path, save) -> None:
     text = gen_drawing_text(rng)
+    LAST["save"] = ("drawing.txt", lambda p: p.write_text(text, encoding="utf-8", errors="surrogatepass"))
     try:
         via = rng.random()
         if via < 0.9:
@@ -245,16 +256,18 @@ def special_drawing_inputs(tmp: Path):
     deep = "[" * 1_000_000 + "]" * 1_000_000
     huge_coords = json.dumps({"width": 280, "height": 280, "strokes": [
         {"width": 1024, "points": [[-1e300, -1e300], [1e300, 1e300], [1e15, -1e15]] * 30000}]})
-    return [
-        lambda: [dr.load(tmp / "million.json")],  # 1,000,000 points: loads, refuses to render
-        lambda: [dr.loads(wide)],
-        lambda: [dr.load(tmp / "big.json")],  # 100 MB file
-        lambda: dr.load_any(tmp / "bomb.jsonl.gz"),  # 100 MB of spaces in 100 kB of gzip
-        lambda: [dr.loads(deep)],
-        lambda: [dr.loads(huge_coords)],
-        lambda: [dr.Drawing(16384, 16384, [dr.Stroke([(0.0, 0.0, 1.0), (16384.0, 16384.0, 1.0)] * 10, 1024.0)])],
-        lambda: [dr.Drawing(8192, 8192, [dr.Stroke([(0.0, 0.0, 1.0), (8192.0, 8192.0, 1.0)] * 4, 1024.0)])],
-    ]
+    return {
+        "1,000,000-point file": lambda: [dr.load(tmp / "million.json")],  # loads, refuses to render
+        "1,000,000 points, width 1024, 8192x8192": lambda: [dr.loads(wide)],
+        "100 MB file": lambda: [dr.load(tmp / "big.json")],
+        "gzip bomb (100 MB line)": lambda: dr.load_any(tmp / "bomb.jsonl.gz"),
+        "1,000,000-deep nesting": lambda: [dr.loads(deep)],
+        "+-1e300 coordinates": lambda: [dr.loads(huge_coords)],
+        "16384x16384 canvas": lambda: [dr.Drawing(16384, 16384, [dr.Stroke(
+            [(0.0, 0.0, 1.0), (16384.0, 16384.0, 1.0)] * 10, 1024.0)])],
+        "8192x8192 width-1024 diagonals": lambda: [dr.Drawing(8192, 8192, [dr.Stroke(
+            [(0.0, 0.0, 1.0), (8192.0, 8192.0, 1.0)] * 4, 1024.0)])],
+    }
 
 
 # ------------------------------------------------------------------ image inputs
@@ -313,6 +326,7 @@ def run_image(rng: random.Random, tmp: Path, seeds, save) -> None:
     raw = gen_image_bytes(rng, seeds)
     path = tmp / f"fuzz{rng.choice(SUFFIXES)}"
     path.write_bytes(raw)
+    LAST["save"] = ("image" + path.suffix, lambda p: p.write_bytes(raw))
     try:
         try:
             out = load_image(path)
@@ -323,6 +337,56 @@ def run_image(rng: random.Random, tmp: Path, seeds, save) -> None:
     except BaseException:
         save("image" + path.suffix, lambda p: p.write_bytes(raw))
         raise
+
+
+def special_image_inputs(tmp: Path):
+    """Decompression bombs and other big or lying files, once per run (prepared here, not timed).
+    Each callable returns canvas images or raises ImageError naming the file."""
+    def patched(fmt: str, w: int, h: int) -> bytes:
+        raw = bytearray(_encode(Image.new("P" if fmt == "GIF" else "1", (4, 4)), fmt))
+        if fmt == "GIF":
+            raw[6:10] = w.to_bytes(2, "little") + h.to_bytes(2, "little")
+            i = raw.index(b",")
+            raw[i + 5 : i + 9] = w.to_bytes(2, "little") + h.to_bytes(2, "little")
+        elif fmt == "BMP":
+            raw[18:26] = w.to_bytes(4, "little") + h.to_bytes(4, "little")
+        else:
+            raw[16:24] = w.to_bytes(4, "big") + h.to_bytes(4, "big")
+        return bytes(raw)
+
+    files = {
+        "PNG header claiming 9000x9000": ("claims.png", patched("PNG", 9000, 9000)),
+        "GIF header claiming 60000x60000": ("claims.gif", patched("GIF", 60000, 60000)),
+        "BMP header claiming 20000x20000": ("claims.bmp", patched("BMP", 20000, 20000)),
+        "real 12000x12000 PNG (144 Mpx in a few kB)": ("bomb.png", _encode(Image.new("1", (12000, 12000), 1), "PNG")),
+        "real 6000x6000 PNG (36 Mpx, under the limit)": ("big.png", _encode(Image.new("L", (6000, 6000), 255), "PNG")),
+        "truncated 3000x3000 JPEG": ("cut.jpg", _encode(Image.new("L", (3000, 3000), 200), "JPEG")[:5000]),
+        "PNG named .jpg": ("png.jpg", _encode(Image.new("L", (40, 40), 0), "PNG")),
+        "empty file": ("empty.png", b""),
+    }
+    out = {}
+    for label, (name, raw) in files.items():
+        (tmp / name).write_bytes(raw)
+        out[label] = lambda p=tmp / name: [load_image(p)]
+    return out
+
+
+def special_preprocess_inputs():
+    full = np.full((2000, 2000), 255, np.uint8)
+    checker = np.zeros((2000, 2000), np.uint8)
+    checker[::2, ::2] = 255
+    return {
+        "2000x2000 all ink": lambda: [full],
+        "2000x2000 checkerboard": lambda: [checker],
+        "1x2000 ink": lambda: [np.full((1, 2000), 255, np.uint8)],
+        "2000x1 ink": lambda: [np.full((2000, 1), 255, np.uint8)],
+        "1x1 ink": lambda: [np.full((1, 1), 255, np.uint8)],
+        "1x1 paper": lambda: [np.zeros((1, 1), np.uint8)],
+    }
+
+
+def check_image(path_name: str, out) -> None:
+    assert isinstance(out, np.ndarray) and out.ndim == 2 and out.dtype == np.uint8 and out.size > 0
 
 
 # ------------------------------------------------------------------ driver
@@ -359,29 +423,40 @@ def main(argv=None) -> int:
             "drawing": lambda: run_drawing(rng, tmp, save),
             "image": lambda: run_image(rng, tmp, seeds, save),
         }
-        specials = special_drawing_inputs(tmp)
+        # Each special returns results to check or raises the reader's own error; timed like any input.
+        specials = {
+            "preprocess": {k: (lambda f=f: [check_model_input(preprocess(a)) for a in f()])
+                           for k, f in special_preprocess_inputs().items()},
+            "drawing": {k: (lambda f=f: [check_drawing(d) for d in f()])
+                        for k, f in special_drawing_inputs(tmp).items()},
+            "image": {k: (lambda f=f: [check_image("", a) for a in f()])
+                      for k, f in special_image_inputs(tmp).items()},
+        }
+        expected = {"preprocess": (), "drawing": (dr.DrawingError,), "image": (ImageError,)}
         start_all = time.perf_counter()
         for name, count in per.items():
             st = stats[name]
-            todo = [jobs[name]] * count
-            if name == "drawing":
-                todo = [lambda f=f: [check_drawing(d) for d in f()] for f in specials] + todo[len(specials):]
-            for job in todo:
+            todo = [(None, jobs[name])] * count
+            todo = list(specials[name].items()) + todo[len(specials[name]):]
+            for label, job in todo:
+                LAST.clear()
+                outcome = "crash or hang"
                 t0 = time.perf_counter()
                 signal.setitimer(signal.ITIMER_REAL, args.limit)
+                hung = False
                 try:
-                    if name == "drawing" and job not in (jobs[name],):
+                    if label is not None:
                         try:
-                            job()
-                        except dr.DrawingError:
-                            pass
+                            outcome = f"{len(job())} result(s), valid"
+                        except expected[name] as exc:
+                            assert str(exc).strip(), "empty error message"
+                            outcome = f"{type(exc).__name__}: {str(exc).replace(str(tmp), '')[-90:]}"
                     else:
                         job()
                     signal.setitimer(signal.ITIMER_REAL, 0)
-                    if time.perf_counter() - t0 > args.limit:
-                        st["hangs"] += 1
+                    hung = time.perf_counter() - t0 > args.limit
                 except Hang:
-                    st["hangs"] += 1
+                    hung = True
                 except Exception:  # noqa: BLE001
                     signal.setitimer(signal.ITIMER_REAL, 0)
                     st["crashes"] += 1
@@ -392,6 +467,13 @@ def main(argv=None) -> int:
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
                 elapsed = time.perf_counter() - t0
+                if label is not None:
+                    print(f"  {name} special: {label}: {elapsed:.2f} s -> {outcome}", file=sys.stderr)
+                if hung:
+                    st["hangs"] += 1
+                    print(f"--- {name} hang ({elapsed:.2f} s): {label or 'generated input'}", file=sys.stderr)
+                    if "save" in LAST:
+                        save(*LAST["save"])
                 st["inputs"] += 1
                 st["seconds"] += elapsed
                 st["slowest"] = max(st["slowest"], elapsed)

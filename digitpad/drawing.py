@@ -13,6 +13,7 @@ default applies).  Extra top-level fields (``label``, ``writer``...) are kept.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import math
@@ -20,6 +21,7 @@ import os
 import reprlib
 import tempfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -212,7 +214,25 @@ def from_dict(data: Any) -> Drawing:
     return Drawing(width=size[0], height=size[1], strokes=strokes, extra=extra)
 
 
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector: building a million small lists otherwise triggers
+    collection after collection (json.loads + from_dict of 1,000,000 points: ~2-4x slower)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def loads(text: str, source: str = "<string>") -> Drawing:
+    with _gc_paused():
+        return _loads(text, source)
+
+
+def _loads(text: str, source: str) -> Drawing:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
