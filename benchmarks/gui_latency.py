@@ -31,6 +31,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 _TMP = tempfile.TemporaryDirectory(prefix="digitpad-bench-")
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, _TMP.name)
+os.environ["DIGITPAD_DATA_DIR"] = _TMP.name  # autosave and log: never the user's
 
 
 def make_window(size: tuple[int, int] = (980, 640)):

@@ -44,7 +44,9 @@ def child_shown(launched: float) -> int:
     import onnxruntime  # noqa: F401
     from PySide6.QtCore import QEvent, QObject, QSettings
 
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="digitpad-bench-"))
+    scratch = tempfile.mkdtemp(prefix="digitpad-bench-")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
+    os.environ["DIGITPAD_DATA_DIR"] = scratch  # autosave and log: never the user's
     from digitpad.gui.app import create_window, ensure_application
 
     app = ensure_application()

@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+        os.environ["DIGITPAD_DATA_DIR"] = tmp  # autosave and log too: never the user's drawing
         app = ensure_application()
         if args.theme == "light":
             app.setStyle("Fusion")
