@@ -34,6 +34,40 @@ trap 'rm -rf "$TMP"' EXIT
 step "frozen self-test"
 ( cd "$TMP" && "$BIN" --self-test ) || fail "frozen --self-test failed"
 
+step "frozen self-test must fail with a model that always answers 0"
+# The model is written with onnx from the test venv (.venv, made by scripts/setup.sh --test).
+if [ -x .venv/bin/python ] && .venv/bin/python -c "import onnx" 2>/dev/null; then
+    .venv/bin/python - "$TMP/zero.onnx" <<'PY'
+import sys
+import onnx
+from onnx import TensorProto, helper
+onehot = [1.0] + [0.0] * 9
+graph = helper.make_graph(
+    [helper.make_node("ReduceMean", ["image"], ["mean"], axes=[1, 2, 3], keepdims=1),
+     helper.make_node("Reshape", ["mean", "shape"], ["col"]),
+     helper.make_node("Mul", ["col", "zero"], ["zeros"]),
+     helper.make_node("Add", ["zeros", "onehot"], ["probs"])],
+    "always_zero",
+    [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, 28, 28])],
+    [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 10])],
+    initializer=[helper.make_tensor("shape", TensorProto.INT64, [2], [-1, 1]),
+                 helper.make_tensor("zero", TensorProto.FLOAT, [1], [0.0]),
+                 helper.make_tensor("onehot", TensorProto.FLOAT, [1, 10], onehot)])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+model.ir_version = 8
+onnx.checker.check_model(model)
+onnx.save(model, sys.argv[1])
+PY
+    if ( cd "$TMP" && "$BIN" --self-test --model "$TMP/zero.onnx" ) > "$TMP/zero.log" 2>&1; then
+        cat "$TMP/zero.log"
+        fail "frozen --self-test passed with a model that always answers 0"
+    fi
+    grep -q "FAIL  drawing of 7 -> 0" "$TMP/zero.log" || { cat "$TMP/zero.log"; fail "unexpected self-test output"; }
+    echo "ok (self-test failed as it should: $(grep -c '^FAIL' "$TMP/zero.log") FAIL lines)"
+else
+    echo "SKIP: no .venv with onnx to write the always-0 model"
+fi
+
 step "frozen predict on a drawing of a 7"
 cat > "$TMP/seven.json" <<'JSON'
 {"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280,
@@ -50,15 +84,18 @@ if grep -q -- "quit-after" digitpad/gui/app.py 2>/dev/null; then
     echo "ok (offscreen window ran and quit after $(( ($(date +%s%N) - start) / 1000000 )) ms)"
     if command -v Xvfb >/dev/null 2>&1; then
         step "frozen window under Xvfb (the xcb platform plugin)"
-        Xvfb :97 -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+        # -displayfd: Xvfb picks a free display number (others may run Xvfb on this machine).
+        Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$TMP/display" >/dev/null 2>&1 &
         xvfb=$!
-        sleep 1
+        for _ in $(seq 100); do [ -s "$TMP/display" ] && break; sleep 0.1; done
+        [ -s "$TMP/display" ] || { kill "$xvfb" 2>/dev/null || true; fail "Xvfb did not start"; }
+        disp=":$(head -n1 "$TMP/display")"
         ok=0
-        DISPLAY=:97 QT_QPA_PLATFORM=xcb timeout 60 "$BIN" --quit-after 1500 && ok=1
+        DISPLAY="$disp" QT_QPA_PLATFORM=xcb timeout 60 "$BIN" --quit-after 1500 && ok=1
         kill "$xvfb" 2>/dev/null || true
         wait "$xvfb" 2>/dev/null || true
         [ "$ok" = 1 ] || fail "frozen window did not start under Xvfb (xcb plugin or its libraries missing?)"
-        echo "ok (xcb)"
+        echo "ok (xcb, display $disp)"
     else
         echo "SKIP: Xvfb not installed; the xcb platform plugin was not exercised"
     fi

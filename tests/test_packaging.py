@@ -200,6 +200,22 @@ def test_spec_applies_trimming(monkeypatch):
     assert "models/digit.onnx" in collected
 
 
+def test_spec_drops_links_to_trimmed_libraries(monkeypatch):
+    """PyInstaller 6 adds top-level links into PySide6/Qt/lib; links to dropped libraries must go too."""
+    run_spec(
+        monkeypatch,
+        binaries=[(f"{QT}/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY"),
+                  (f"{QT}/lib/libQt6Network.so.6", "/x/libQt6Network.so.6", "BINARY"),
+                  ("libQt6Core.so.6", f"{QT}/lib/libQt6Core.so.6", "SYMLINK"),
+                  ("libQt6Network.so.6", f"{QT}/lib/libQt6Network.so.6", "SYMLINK"),
+                  ("libQt6Network.so", "libQt6Network.so.6", "SYMLINK")],  # a link to the link
+    )
+    (collect_args, _), = calls("COLLECT")
+    collected = [entry[0] for toc in collect_args[1:] if isinstance(toc, list) for entry in toc]
+    assert "libQt6Core.so.6" in collected and f"{QT}/lib/libQt6Core.so.6" in collected
+    assert not [dest for dest in collected if "Network" in dest], collected
+
+
 def test_spec_refuses_torch(monkeypatch):
     with pytest.raises(SystemExit, match="torch"):
         run_spec(monkeypatch, binaries=[("torch/lib/libtorch_cpu.so", "/x/libtorch_cpu.so", "BINARY")])
@@ -287,3 +303,19 @@ def test_assets_found_in_checkout():
 
     assert resources.asset_path("digitpad.png").is_file()
     assert resources.asset_path("digitpad.svg").is_file()
+
+
+def test_built_onedir_bundle(tmp_path):
+    """After build_spec/build.sh onedir (CI builds it after the test suite): no torch, model and assets inside."""
+    app = ROOT / "dist" / "onedir" / "digitpad"
+    internal = app / "_internal"
+    if not (app / "digitpad").is_file() or not internal.is_dir():
+        pytest.skip("dist/onedir/digitpad not built (.ci/build_binary.sh builds and checks it)")
+    torch_paths = [p for p in app.rglob("*") if "torch" in p.name.lower()]
+    assert torch_paths == [], torch_paths[:5]
+    assert (internal / "models" / "digit.onnx").stat().st_size > 10_000
+    assert (internal / "models" / "digit.json").is_file()
+    for name in ("digitpad.png", "digitpad.svg", "digitpad.desktop"):
+        assert (internal / "assets" / name).is_file(), name
+    assert not list(internal.rglob("*.qm")), "Qt translations were bundled"
+    assert not list(internal.rglob("libQt6Network*")), "QtNetwork was bundled"
