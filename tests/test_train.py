@@ -74,7 +74,7 @@ def test_training_smoke_run_exports_a_model_the_recognizer_loads(fake_data, tmp_
     mnist, cache = fake_data
     out = tmp_path / "model" / "digit.onnx"
     rc = main(["--data", str(mnist), "--pen-cache", str(cache), "--epochs", "1", "--batch-size", "64",
-               "--workers", "0", "--width", "8", "--out", str(out)])
+               "--workers", "0", "--width", "8", "--out", str(out), "--checkpoint", str(tmp_path / "digit.pt")])
     assert rc == 0
     rec = Recognizer(out)
     probs = rec.predict_batch(np.random.default_rng(1).random((5, 1, 28, 28), dtype=np.float32))
@@ -87,6 +87,18 @@ def test_training_smoke_run_exports_a_model_the_recognizer_loads(fake_data, tmp_
     assert set(meta["pen_test_accuracy_by_width"]) == {"8", "16", "28"}
     assert meta["onnx_max_abs_diff"] < 1e-4
     assert rec.not_sure_threshold == pytest.approx(meta["not_sure_threshold"])
+
+    # Re-calibrating the checkpoint gives the same model facts and keeps the training command.
+    from digitpad.train.calibrate import main as calibrate
+
+    again = tmp_path / "again" / "digit.onnx"
+    again.parent.mkdir()
+    assert calibrate(["--checkpoint", str(tmp_path / "digit.pt"), "--data", str(mnist), "--pen-cache", str(cache),
+                      "--out", str(again), "--meta-from", str(out.with_suffix(".json"))]) == 0
+    meta2 = json.loads(again.with_suffix(".json").read_text())
+    assert meta2["command"] == meta["command"] and meta2["recalibrated_by"].startswith("python -m digitpad.train.")
+    assert meta2["temperature"] == pytest.approx(meta["temperature"], rel=1e-3)
+    assert Recognizer(again).predict_batch(np.zeros((1, 1, 28, 28), np.float32)).shape == (1, 10)
 
 
 def test_stale_pen_cache_is_refused(fake_data, tmp_path):

@@ -20,7 +20,7 @@ import torch
 
 from digitpad.mnist import load_mnist
 from digitpad.train.model import DigitNet
-from digitpad.train.train import calibrate_and_export, preprocess_all
+from digitpad.train.train import export_with_metadata, preprocess_all
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,22 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     x_test = preprocess_all(images, "preprocess MNIST test")
     with np.load(args.pen_cache) as z:
         pen = {k: z[k] for k in z.files}
-    out = Path(args.out)
-    try:
-        meta = calibrate_and_export(net, pen, x_test, labels, out, args.max_digit_not_sure)
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    facts = {}
     if args.meta_from:
         old = json.loads(Path(args.meta_from).read_text(encoding="utf-8"))
-        for key in ("training_seconds", "device", "torch", "command"):
-            if key in old:
-                meta[key] = old[key]
-    meta["recalibrated_by"] = "python -m digitpad.train.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])
-    out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(meta, indent=2))
-    return 0
-
+        facts = {key: old[key] for key in ("training_seconds", "device", "torch", "command") if key in old}
+    facts["recalibrated_by"] = ("python -m digitpad.train.calibrate "
+                                + " ".join(argv if argv is not None else sys.argv[1:]))
+    return export_with_metadata(net, pen, x_test, labels, Path(args.out), args.max_digit_not_sure, facts)
 
 if __name__ == "__main__":
     raise SystemExit(main())

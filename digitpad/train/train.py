@@ -327,19 +327,24 @@ def main(argv: list[str] | None = None) -> int:
     net = ema.cpu().eval()
     if args.checkpoint:
         torch.save({"width": args.width, "state_dict": net.state_dict()}, args.checkpoint)
-    out = Path(args.out)
-    try:
-        meta = calibrate_and_export(net, pen, x_test, test_lab, out, args.max_digit_not_sure)
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    meta.update({
+    return export_with_metadata(net, pen, x_test, test_lab, Path(args.out), args.max_digit_not_sure, {
         "training_seconds": round(time.time() - started, 1),
         "device": str(device) + (f" ({torch.cuda.get_device_name(0)})" if device.type == "cuda" else
                                  f" ({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs)"),
         "torch": torch.__version__,
         "command": "python -m digitpad.train " + " ".join(shlex.quote(a) for a in argv),
     })
+
+
+def export_with_metadata(net: nn.Module, pen: dict | None, x_test: np.ndarray, test_labels: np.ndarray, out: Path,
+                         max_digit_not_sure: float, facts: dict) -> int:
+    """Calibrate, export and write digit.json (calibration figures + ``facts``); the exit status."""
+    try:
+        meta = calibrate_and_export(net, pen, x_test, test_labels, out, max_digit_not_sure)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    meta.update(facts)
     out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(meta, indent=2))
     return 0
