@@ -310,10 +310,13 @@ def load_any(path: str | os.PathLike) -> list[Drawing]:
     return [load(path)]
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write via a temporary file in the same folder and rename, so a crash never leaves half a file."""
+def atomic_write_text(path: str | os.PathLike, text: str, tmp_prefix: str | None = None) -> None:
+    """Write via a temporary file in the same folder and rename, so a crash never leaves half a file.
+
+    The temporary file is ``<tmp_prefix or .NAME.>XXXXXXXX.tmp`` in the target's folder."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    prefix = tmp_prefix if tmp_prefix is not None else f".{path.name}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -150,6 +150,26 @@ def test_kill_9_while_drawing_restores_every_finished_stroke(qtbot, data_dir):
     assert not (data_dir / AUTOSAVE_NAME).exists()  # ... and it is not offered again
 
 
+def test_temporary_files_of_a_killed_write_are_removed_at_the_next_start(qtbot, data_dir):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = data_dir / f".{AUTOSAVE_NAME}.{dead.pid}.k1ll3d.tmp"  # the killed process's half-written file
+    left.write_text('{"format": "digitpad-dra')
+    mine = data_dir / f".{AUTOSAVE_NAME}.{os.getpid()}.inflight.tmp"  # a write in progress: kept
+    mine.write_text("{")
+    old = data_dir / f".{AUTOSAVE_NAME}.a1b2c3d4.tmp"  # no pid in the name (older writer): by age
+    old.write_text("{")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    fresh = data_dir / f".{AUTOSAVE_NAME}.x9y8z7.tmp"
+    fresh.write_text("{")
+    drawing_io.save(drawing_io.Drawing(280, 280, [drawing_io.Stroke([(140.0, 50.0, 1.0), (140.0, 230.0, 1.0)], 18.0)]),
+                    data_dir / AUTOSAVE_NAME)
+    window = make_window(qtbot)
+    assert window.restored and len(window.canvas.drawing().strokes) == 1
+    left_over = sorted(p.name for p in data_dir.glob("*.tmp"))
+    assert left_over == sorted([mine.name, fresh.name] if sys.platform != "win32" else [left.name, mine.name, fresh.name])
+
+
 def test_autosave_follows_strokes_undo_redo_and_clear(qtbot, data_dir):
     window = make_window(qtbot)
     path = data_dir / AUTOSAVE_NAME

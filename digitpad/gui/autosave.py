@@ -6,13 +6,21 @@ takes 5-20 ms, too long for the UI thread at pen-up, so a single writer
 thread does it.  Requests are coalesced: only the newest drawing is written,
 so a fast scribbler never queues work.  An empty canvas removes the file, so
 a cleared canvas is not offered back.
+
+A process killed in the middle of a write leaves its temporary file behind
+(``.autosave.json.<pid>.XXXXXXXX.tmp``; the autosave itself is the previous,
+complete drawing).  The next start removes such files when their process is
+gone (POSIX) or when they are older than ``STALE_TEMP_SECONDS``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import sys
 import threading
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -24,6 +32,22 @@ AUTOSAVE_NAME = "autosave.json"
 log = logging.getLogger("digitpad.gui.autosave")
 
 _REMOVE = object()  # a request meaning "delete the autosave"
+#: A temporary autosave file this old is left over from a killed process whatever its name says.
+STALE_TEMP_SECONDS = 600
+_TEMP = re.compile(re.escape(f".{AUTOSAVE_NAME}.") + r"(\d+)\.[^.]+\.tmp\Z")
+
+
+def _process_gone(pid: int) -> bool:
+    """True only when certain (POSIX): elsewhere, and for a live or reused pid, False."""
+    if sys.platform == "win32" or pid <= 0:
+        return False  # os.kill(pid, 0) would send CTRL_C_EVENT on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # EPERM: it exists, under another user
+        return False
+    return False
 
 
 class Autosave(QObject):
@@ -42,8 +66,31 @@ class Autosave(QObject):
         self._failing = False
         self._thread: threading.Thread | None = None
 
+    def remove_stale_temps(self) -> list[Path]:
+        """Remove temporary files left by a killed writer (never this process's); returns them."""
+        removed = []
+        try:
+            candidates = list(self.folder.glob(f".{AUTOSAVE_NAME}.*.tmp"))
+        except OSError:
+            return removed
+        now = time.time()
+        for path in candidates:
+            match = _TEMP.match(path.name)
+            pid = int(match.group(1)) if match else -1
+            try:
+                stale = pid != os.getpid() and (_process_gone(pid) or now - path.stat().st_mtime > STALE_TEMP_SECONDS)
+                if stale:
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue
+        if removed:
+            log.info("removed %d temporary autosave file(s) left by an interrupted write", len(removed))
+        return removed
+
     def load(self) -> Drawing | None:
         """The drawing from the last session, or None.  A corrupt file is moved aside, never offered."""
+        self.remove_stale_temps()
         if not self.path.exists():
             return None
         try:
@@ -92,7 +139,8 @@ class Autosave(QObject):
                 self.path.unlink(missing_ok=True)
             else:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                drawing_io.save(request, self.path)  # type: ignore[arg-type]
+                text = drawing_io.dumps(request) + "\n"  # type: ignore[arg-type]
+                drawing_io.atomic_write_text(self.path, text, tmp_prefix=f".{AUTOSAVE_NAME}.{os.getpid()}.")
         except (OSError, ValueError) as exc:
             log.warning("autosave to %s failed: %s", self.path, exc)
             if not self._failing:  # tell the person once per failure streak, not on every stroke
