@@ -1,17 +1,22 @@
 """Size and start-up time of the frozen digitpad binaries.
 
     build_spec/build.sh both                 # builds dist/onedir/digitpad/ and dist/onefile/digitpad
-    python benchmarks/binary_size.py         # prints the table below
+    python benchmarks/binary_size.py         # prints a table (see docs/binary.md)
     python benchmarks/binary_size.py --runs 7 --json
 
 Measures, for each build that exists:
   * size: the one-file executable; the one-folder app (all files, symlinks not followed);
   * `--self-test` time: the first run (cold-ish: whatever the OS has not cached yet;
     the one-file build also unpacks itself to a temp dir on every run) and the
-    median of the following runs (warm);
+    median of the following runs (warm).  With --drop-caches (Linux, root) the
+    page cache is dropped before each first run, so "1st" is a real cold start;
   * window time: `digitpad --quit-after Q` wall time minus Q.  The GUI starts its
     quit timer right after window.show(), so this is launch -> window shown,
-    plus the (small) shutdown.
+    plus the shutdown (for the one-file build that includes deleting its unpacked
+    copy);
+  * under X11 (--platform xcb, with xdotool installed), also "mapped": launch ->
+    the window is mapped on the X server (xdotool search --onlyvisible), polled every
+    20 ms from outside the app, so no shutdown is included.
 
 Uses QT_QPA_PLATFORM=offscreen unless --platform says otherwise (e.g. xcb under Xvfb).
 """
@@ -23,6 +28,7 @@ import json
 import os
 import platform
 import statistics
+import shutil
 import subprocess
 import sys
 import time
@@ -48,9 +54,50 @@ def timed(cmd: list[str], env: dict[str, str], timeout: float = 120) -> tuple[fl
     return time.perf_counter() - t0, proc.returncode, proc.stdout + proc.stderr
 
 
-def measure(binary: Path, runs: int, quit_after: int, env: dict[str, str]) -> dict:
+def drop_caches() -> bool:
+    """Linux, root only: write back and drop the page cache, so the next start reads from disk."""
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def time_to_mapped(binary: Path, env: dict[str, str], timeout: float = 60) -> float | None:
+    """Seconds from launch until a new X window of class digitpad is viewable; None if it never is."""
+
+    def visible() -> set[str]:
+        probe = subprocess.run(["xdotool", "search", "--onlyvisible", "--classname", "^digitpad$"],
+                               env=env, capture_output=True, text=True)
+        return set(probe.stdout.split())
+
+    before = visible()  # windows of other digitpad processes on this display do not count
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(binary), "--quit-after", "4000"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    found = None
+    try:
+        while time.perf_counter() - t0 < timeout and proc.poll() is None:
+            if visible() - before:
+                found = time.perf_counter() - t0
+                break
+            time.sleep(0.02)
+    finally:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return found
+
+
+def measure(binary: Path, runs: int, quit_after: int, env: dict[str, str], cold: bool = False) -> dict:
     result: dict = {}
     times = []
+    if cold and not drop_caches():
+        raise SystemExit("--drop-caches: cannot write /proc/sys/vm/drop_caches (needs Linux and root)")
     for _ in range(runs):
         seconds, rc, output = timed([str(binary), "--self-test"], env)
         if rc != 0:
@@ -59,6 +106,8 @@ def measure(binary: Path, runs: int, quit_after: int, env: dict[str, str]) -> di
     result["self_test_first_s"] = round(times[0], 3)
     result["self_test_warm_median_s"] = round(statistics.median(times[1:] or times), 3)
     window = []
+    if cold:
+        drop_caches()
     for _ in range(runs):
         seconds, rc, output = timed([str(binary), "--quit-after", str(quit_after)], env)
         if rc != 0:
@@ -68,6 +117,15 @@ def measure(binary: Path, runs: int, quit_after: int, env: dict[str, str]) -> di
     if window:
         result["window_first_s"] = round(window[0], 3)
         result["window_warm_median_s"] = round(statistics.median(window[1:] or window), 3)
+    if env.get("QT_QPA_PLATFORM") == "xcb" and env.get("DISPLAY") and shutil.which("xdotool"):
+        if cold:
+            drop_caches()
+        mapped = [time_to_mapped(binary, env) for _ in range(runs)]
+        if None in mapped:
+            result["mapped_error"] = "the window was never mapped"
+        else:
+            result["mapped_first_s"] = round(mapped[0], 3)
+            result["mapped_warm_median_s"] = round(statistics.median(mapped[1:] or mapped), 3)
     return result
 
 
@@ -77,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
     ap.add_argument("--quit-after", type=int, default=1500, help="ms the window stays up (default 1500)")
     ap.add_argument("--platform", default="offscreen", help="QT_QPA_PLATFORM (default offscreen)")
+    ap.add_argument("--drop-caches", action="store_true",
+                    help="drop the page cache before each first run (Linux, root): real cold starts")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
@@ -89,19 +149,22 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "platform_plugin": args.platform,
         "runs": args.runs,
+        "first_run": "cold (page cache dropped)" if args.drop_caches else "first (page cache as found)",
     }
     for mode, binary in builds.items():
         if not binary.is_file():
             report[mode] = {"missing": str(binary)}
             continue
         size = binary.stat().st_size if mode == "onefile" else tree_size(binary.parent)
-        report[mode] = {"path": str(binary), "size_mb": round(size / 2**20, 1), **measure(binary, args.runs, args.quit_after, env)}
+        report[mode] = {"path": str(binary), "size_mb": round(size / 2**20, 1), **measure(binary, args.runs, args.quit_after, env, args.drop_caches)}
 
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"{report['machine']}, QT_QPA_PLATFORM={args.platform}, {args.runs} runs each")
-    print(f"{'build':<8} {'size':>9} {'self-test 1st':>14} {'warm':>7} {'window 1st':>11} {'warm':>7}")
+    print(f"{report['machine']}, QT_QPA_PLATFORM={args.platform}, {args.runs} runs each, 1st = {report['first_run']}")
+    mapped = any("mapped_first_s" in report[m] for m in builds if isinstance(report[m], dict))
+    print(f"{'build':<8} {'size':>9} {'self-test 1st':>14} {'warm':>7} {'window 1st':>11} {'warm':>7}"
+          + (f" {'mapped 1st':>11} {'warm':>7}" if mapped else ""))
     for mode in builds:
         r = report[mode]
         if "missing" in r:
@@ -109,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         window = (f"{r['window_first_s']:>10.2f}s {r['window_warm_median_s']:>6.2f}s" if "window_first_s" in r
                   else f"  window failed: {r.get('window_error')}")
+        if "mapped_first_s" in r:
+            window += f" {r['mapped_first_s']:>10.2f}s {r['mapped_warm_median_s']:>6.2f}s"
+        elif "mapped_error" in r:
+            window += f"  {r['mapped_error']}"
         print(f"{mode:<8} {r['size_mb']:>6.1f} MB {r['self_test_first_s']:>13.2f}s {r['self_test_warm_median_s']:>6.2f}s {window}")
     return 0
 

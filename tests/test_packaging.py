@@ -275,6 +275,16 @@ def test_desktop_file():
     assert entry["Icon"] == "digitpad"
     assert entry["Terminal"] == "false"
     assert entry["Categories"] == "Graphics;Education;"
+    # 1.5 is the newest spec, but the validators of Debian 12 / Ubuntu 22.04 reject it.
+    assert entry["Version"] in ("1.0", "1.1", "1.2", "1.3", "1.4")
+
+
+def test_desktop_file_validates():
+    validator = shutil.which("desktop-file-validate")
+    if validator is None:
+        pytest.skip("desktop-file-validate not installed (apt-get install desktop-file-utils)")
+    proc = subprocess.run([validator, str(ROOT / "assets" / "digitpad.desktop")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_package_data_covers_assets():
