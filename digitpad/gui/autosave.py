@@ -3,7 +3,9 @@
 Writes go through the core's atomic ``drawing.save`` (temporary file, fsync,
 rename), so the file is always either the old or the new drawing.  An fsync
 takes 5-20 ms, too long for the UI thread at pen-up, so a single writer
-thread does it.  Requests are coalesced: only the newest drawing is written,
+thread does it.  The writer converts only new strokes to text
+(``drawing.IncrementalDumps``): converting a 250-stroke drawing afresh holds
+the GIL for ~10 ms and would stall the UI thread at every pen-up.  Requests are coalesced: only the newest drawing is written,
 so a fast scribbler never queues work.  An empty canvas removes the file, so
 a cleared canvas is not offered back.
 
@@ -65,6 +67,7 @@ class Autosave(QObject):
         self._done = 0
         self._failing = False
         self._thread: threading.Thread | None = None
+        self._dumps = drawing_io.IncrementalDumps()  # new strokes only: keeps the GIL free for the UI
 
     def remove_stale_temps(self) -> list[Path]:
         """Remove temporary files left by a killed writer (never this process's); returns them."""
@@ -139,7 +142,7 @@ class Autosave(QObject):
                 self.path.unlink(missing_ok=True)
             else:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                text = drawing_io.dumps(request) + "\n"  # type: ignore[arg-type]
+                text = self._dumps(request) + "\n"  # type: ignore[arg-type]
                 drawing_io.atomic_write_text(self.path, text, tmp_prefix=f".{AUTOSAVE_NAME}.{os.getpid()}.")
         except (OSError, ValueError) as exc:
             log.warning("autosave to %s failed: %s", self.path, exc)
