@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -48,7 +49,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for raw in args.files:
         try:
             items = _inputs_of(Path(raw), args.width)
-        except (DrawingError, ImageError, ValueError) as exc:
+        except (DrawingError, ImageError, ValueError, OSError) as exc:
             _error(str(exc))
             failures += 1
             continue
@@ -202,6 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001  (a bug: still one line, not a traceback; DIGITPAD_DEBUG=1 shows it)
+        if os.environ.get("DIGITPAD_DEBUG"):
+            raise
+        _error(f"unexpected {type(exc).__name__}: {exc} (a bug in digitpad; run with DIGITPAD_DEBUG=1 "
+               "for the traceback and please report it)")
+        return 1
 
 
 def _run_gui(argv: list[str]) -> int:

@@ -127,3 +127,19 @@ def test_mnist_reader_round_trip(tmp_path):
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes((2049).to_bytes(4, "big") + (2).to_bytes(4, "big") + bytes([3, 7]))
     x, y = load_mnist(tmp_path, "test")
     assert (x == images).all() and list(y) == [3, 7]
+
+
+def test_unexpected_error_is_one_line_not_a_traceback(files, monkeypatch, capsys):
+    from digitpad import cli
+
+    def broken(args):
+        raise RuntimeError("the model exploded")
+
+    monkeypatch.delenv("DIGITPAD_DEBUG", raising=False)
+    monkeypatch.setattr(cli, "cmd_predict", broken)
+    assert cli.main(["predict", str(files["one.json"])]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("digitpad: error: unexpected RuntimeError: the model exploded")
+    monkeypatch.setenv("DIGITPAD_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        cli.main(["predict", str(files["one.json"])])
