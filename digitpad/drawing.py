@@ -339,16 +339,18 @@ def load_any(path: str | os.PathLike) -> list[Drawing]:
     return [load(path)]
 
 
-def atomic_write_text(path: str | os.PathLike, text: str, tmp_prefix: str | None = None) -> None:
-    """Write via a temporary file in the same folder and rename, so a crash never leaves half a file.
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, tmp_prefix: str | None = None) -> None:
+    """Write a whole file or nothing: a temporary file in the same folder, fsync, rename.
 
-    The temporary file is ``<tmp_prefix or .NAME.>XXXXXXXX.tmp`` in the target's folder."""
+    A crash, a full disk or a read-only folder leaves any existing file as it was and no
+    temporary behind (OSError is raised).  The temporary file is
+    ``<tmp_prefix or .NAME.>XXXXXXXX.tmp`` in the target's folder."""
     path = Path(path)
     prefix = tmp_prefix if tmp_prefix is not None else f".{path.name}."
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -358,6 +360,11 @@ def atomic_write_text(path: str | os.PathLike, text: str, tmp_prefix: str | None
         except OSError:
             pass
         raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str, tmp_prefix: str | None = None) -> None:
+    """``atomic_write_bytes`` of UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"), tmp_prefix)
 
 
 def save(drawing: Drawing, path: str | os.PathLike) -> None:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 import digitpad
 from digitpad import drawing as drawing_io
 from digitpad import resources
-from digitpad.gui.atomic import atomic_write_bytes
+from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
 from digitpad.gui.chart import ProbabilityChart, Verdict, percent
