@@ -90,9 +90,21 @@ if grep -q -- "quit-after" digitpad/gui/app.py 2>/dev/null; then
         for _ in $(seq 100); do [ -s "$TMP/display" ] && break; sleep 0.1; done
         [ -s "$TMP/display" ] || { kill "$xvfb" 2>/dev/null || true; fail "Xvfb did not start"; }
         disp=":$(head -n1 "$TMP/display")"
+        # Xvfb here closes about 1 in 20 new connections right after accepting them (any
+        # client, xdpyinfo too), which Qt reports as "could not connect to display".
+        # Only that is retried; a missing plugin or library fails at once.
         ok=0
-        DISPLAY="$disp" QT_QPA_PLATFORM=xcb timeout 60 "$BIN" --quit-after 1500 && ok=1
+        for attempt in 1 2 3; do
+            if DISPLAY="$disp" QT_QPA_PLATFORM=xcb timeout 60 "$BIN" --quit-after 1500 >"$TMP/xcb.log" 2>&1; then
+                ok=1; break
+            fi
+            cat "$TMP/xcb.log"
+            grep -q "could not connect to display" "$TMP/xcb.log" || break
+            echo "(Xvfb refused the connection; attempt $attempt of 3)"
+        done
         kill "$xvfb" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$xvfb" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$xvfb" 2>/dev/null || true
         wait "$xvfb" 2>/dev/null || true
         [ "$ok" = 1 ] || fail "frozen window did not start under Xvfb (xcb plugin or its libraries missing?)"
         echo "ok (xcb, display $disp)"

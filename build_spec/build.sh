@@ -22,6 +22,15 @@ PY="${PYTHON:-python3}"
 VENV="$ROOT/build/venv"
 if [ -x "$VENV/Scripts/python.exe" ]; then VPY="$VENV/Scripts/python.exe"; else VPY="$VENV/bin/python"; fi
 
+# The bundle is built from the working tree, uncommitted edits included.
+if command -v git >/dev/null 2>&1 && git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+    dirty=$(git -C "$ROOT" status --porcelain -- digitpad models assets build_spec pyproject.toml 2>/dev/null || true)
+    if [ -n "$dirty" ]; then
+        echo "== WARNING: building uncommitted changes (for a release, build a clean checkout):"
+        echo "$dirty" | sed 's/^/==   /'
+    fi
+fi
+
 t0=$(date +%s)
 if [ "${DIGITPAD_REUSE_VENV:-0}" != 1 ] || [ ! -x "$VPY" ]; then
     echo "== creating clean venv $VENV"
