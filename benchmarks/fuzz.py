@@ -22,7 +22,6 @@ import argparse
 import gzip
 import io
 import json
-import math
 import os
 import random
 import signal

@@ -14,7 +14,7 @@ import argparse
 import platform
 import time
 
-# ---- shared with gui_memory.py: offscreen Qt, temporary settings, real mouse strokes
+# ---- shared with gui_memory.py: offscreen Qt, temporary settings, the window, stroke shapes
 import math
 import os
 import sys
@@ -26,8 +26,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import onnxruntime  # noqa: E402,F401  (before Qt, as in the app)
-from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+
+from qt_input import pen_up_to_chart_ms, percentile, press_and_move  # noqa: E402
 
 _TMP = tempfile.TemporaryDirectory(prefix="digitpad-bench-")
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, _TMP.name)
@@ -58,27 +60,6 @@ def stroke_points(i: int, n: int = 12) -> list[tuple[float, float]]:
     return [(0.3 + 0.4 * k / n, 0.8 - 0.6 * k / n) for k in range(n + 1)]
 
 
-def to_widget(canvas, p: tuple[float, float]) -> QPoint:
-    rect = canvas.paper_rect()
-    return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
-
-
-def press_and_move(canvas, points: list[tuple[float, float]]) -> QPoint:
-    """Pen-down and moves of one stroke with real QTest events; returns where to release."""
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, points[0]))
-    for p in points[1:]:
-        QTest.mouseMove(canvas, to_widget(canvas, p))
-    return to_widget(canvas, points[-1])
-
-
-def release(canvas, where: QPoint) -> None:
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
-
 # ---- the benchmark
 
 
@@ -100,13 +81,7 @@ def main() -> int:
         t = time.perf_counter()
         where = press_and_move(canvas, points)
         move_ms = (time.perf_counter() - t) * 1000 / len(points)
-        app.processEvents()  # paint the stroke now, as the event loop would while drawing
-        before = chart.paint_count
-        t0 = time.perf_counter()
-        release(canvas, where)
-        while chart.paint_count == before:
-            app.processEvents()
-        elapsed = (time.perf_counter() - t0) * 1000
+        elapsed = pen_up_to_chart_ms(app, canvas, chart, where, timeout_s=60.0)
         if i >= 10:  # the first strokes warm caches; not what a user feels after a second
             pen_up.append(elapsed)
             moves.append(move_ms)

@@ -50,8 +50,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import onnxruntime  # noqa: E402,F401  (before Qt, as in the app)
-from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402,F401
+from PySide6.QtTest import QTest  # noqa: E402,F401
+
+from qt_input import pen_up_to_chart_ms, percentile, press_and_move, release, to_widget  # noqa: E402,F401  (CHILD uses soak.QTest, soak.Qt, soak.to_widget)
 
 #: Temporary app-data (autosave, log) and settings folders, set by isolate() before any window exists.
 TMP: Path
@@ -83,11 +85,6 @@ def rss_mb() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
-
-
 def stroke_points(rng: random.Random, n: int = 20) -> list[tuple[float, float]]:
     """A vertical bar, a ring, a diagonal or a wiggle, jittered, in 0..1 canvas coordinates."""
     kind = rng.randrange(4)
@@ -106,22 +103,6 @@ def stroke_points(rng: random.Random, n: int = 20) -> list[tuple[float, float]]:
         out.append((min(0.98, max(0.02, cx + s * x + rng.gauss(0, 0.004))),
                     min(0.98, max(0.02, cy + s * y + rng.gauss(0, 0.004)))))
     return out
-
-
-def to_widget(canvas, p: tuple[float, float]) -> QPoint:
-    rect = canvas.paper_rect()
-    return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
-
-
-def press_and_move(canvas, points) -> QPoint:
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, points[0]))
-    for p in points[1:]:
-        QTest.mouseMove(canvas, to_widget(canvas, p))
-    return to_widget(canvas, points[-1])
-
-
-def release(canvas, where: QPoint) -> None:
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
 
 
 def make_window():
@@ -171,16 +152,10 @@ def soak(strokes: int, seed: int) -> int:
             since_clear = 0
             app.processEvents()
         where = press_and_move(canvas, stroke_points(rng))
-        app.processEvents()  # paint the stroke now, as the event loop would while drawing
-        before = chart.paint_count
-        t0 = time.perf_counter()
-        release(canvas, where)
-        while chart.paint_count == before:
-            app.processEvents()
-            if time.perf_counter() - t0 > 2.0:
-                counts["timeouts"] += 1
-                break
-        elapsed = (time.perf_counter() - t0) * 1000
+        elapsed = pen_up_to_chart_ms(app, canvas, chart, where)
+        if elapsed is None:
+            counts["timeouts"] += 1
+            elapsed = 2000.0
         strokes_at_pen_up = len(canvas._strokes)
         since_clear += 1
         if rng.random() < 0.125:  # undo, and now and then redo

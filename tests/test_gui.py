@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
-import types
 
 import numpy as np
 import pytest
+from PIL import Image
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import (  # noqa: E402
     QDragEnterEvent,
     QDropEvent,
@@ -32,10 +31,9 @@ from digitpad import drawing as drawing_io  # noqa: E402
 from digitpad import resources  # noqa: E402
 from digitpad.gui.autosave import Autosave  # noqa: E402
 from digitpad.gui.canvas import UNDO_LIMIT  # noqa: E402
-from digitpad.gui.settings import Settings, open_settings  # noqa: E402
-from digitpad.gui.window import MainWindow  # noqa: E402
 from digitpad.preprocess import preprocess, preview_uint8  # noqa: E402
 from digitpad.render import render  # noqa: E402
+from qt_input import make_window, mouse_draw, to_widget  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("qt_settings")
 
@@ -43,35 +41,10 @@ ONE = [[(0.5, 0.18), (0.5, 0.82)]]
 ZERO = [[(0.5 + 0.2 * np.sin(t), 0.5 - 0.3 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 33)]]
 
 
-def make_window(qtbot, model_path=None, size=(900, 600), autosave=None) -> MainWindow:
-    window = MainWindow(model_path=model_path, settings=Settings(open_settings()), autosave=autosave)
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
 def activate(qtbot, window) -> None:
     """Keyboard shortcuts only fire in the active window (activateWindow is a no-op offscreen)."""
     window.windowHandle().requestActivate()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
-
-
-def to_widget(canvas, p) -> QPoint:
-    rect = canvas.paper_rect()
-    return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
-
-
-def mouse_draw(canvas, strokes, steps: int = 4) -> None:
-    """Real QTest mouse events along polylines given in 0..1 canvas coordinates."""
-    for stroke in strokes:
-        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, stroke[0]))
-        for a, b in zip(stroke, stroke[1:]):
-            for i in range(1, steps + 1):
-                t = i / steps
-                QTest.mouseMove(canvas, to_widget(canvas, (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)))
-        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, stroke[-1]))
 
 
 def make_pen(pressure: bool = True, eraser: bool = False) -> QPointingDevice:
@@ -400,21 +373,11 @@ def test_export_png_is_dark_ink_on_white(qtbot, tmp_path):
     np.testing.assert_array_equal(pixels, 255 - window.canvas.ink_array())
 
 
-def test_dropping_an_image_predicts_it(qtbot, tmp_path, monkeypatch):
+def test_dropping_an_image_predicts_it(qtbot, tmp_path):
     window = make_window(qtbot)
     image_path = tmp_path / "digit.png"
     ink = render(drawing_io.Drawing(280, 280, [drawing_io.Stroke([(140.0, 50.0, 1.0), (140.0, 230.0, 1.0)], 18.0)]))
-    try:
-        import digitpad.images  # noqa: F401  (the lead's loader, when present)
-
-        from PIL import Image
-
-        Image.fromarray(255 - ink).save(image_path)
-    except ImportError:  # until digitpad/images.py lands, stand in for it
-        fake = types.ModuleType("digitpad.images")
-        fake.load_image = lambda path: ink
-        monkeypatch.setitem(sys.modules, "digitpad.images", fake)
-        image_path.write_bytes(b"stand-in")
+    Image.fromarray(255 - ink).save(image_path)  # dark ink on white, as a scanned digit
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(image_path))])
     pos = QPointF(window.rect().center())

@@ -5,7 +5,6 @@ offscreen, temporary settings and data folder (tests/conftest.py)."""
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import signal
@@ -23,8 +22,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 
 from digitpad import drawing as drawing_io  # noqa: E402
 from digitpad import logs  # noqa: E402
@@ -33,7 +31,7 @@ from digitpad.gui import errors  # noqa: E402
 from digitpad.gui.app import create_window  # noqa: E402
 from digitpad.gui.autosave import AUTOSAVE_NAME, Autosave  # noqa: E402
 from digitpad.gui.settings import Settings, open_settings  # noqa: E402
-from digitpad.gui.window import MainWindow  # noqa: E402
+from qt_input import make_window, mouse_stroke  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("qt_settings")
 
@@ -41,30 +39,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ONE = [(0.5, 0.18), (0.5, 0.82)]
 BAR = [(0.3, 0.5), (0.7, 0.5)]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def make_window(qtbot, **kwargs) -> MainWindow:
-    window = MainWindow(settings=Settings(open_settings()), **kwargs)
-    qtbot.addWidget(window)
-    window.resize(900, 600)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
-def to_widget(canvas, p) -> QPoint:
-    rect = canvas.paper_rect()
-    return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
-
-
-def mouse_stroke(canvas, stroke, steps: int = 6) -> None:
-    """One real QTest mouse stroke along a polyline in 0..1 canvas coordinates."""
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, stroke[0]))
-    for a, b in zip(stroke, stroke[1:]):
-        for i in range(1, steps + 1):
-            t = i / steps
-            QTest.mouseMove(canvas, to_widget(canvas, (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)))
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, stroke[-1]))
 
 
 def status(window) -> str:
@@ -331,12 +305,18 @@ def _assert_failed_cleanly(window, tmp_path, drawing_path, png_path, old_drawing
     assert window.canvas.drawing() == before and window.isWindowModified()
 
 
+def _window_with_a_stroke(qtbot):
+    """A window holding one finished stroke, its autosave written: later faults hit only Save/Export."""
+    window = make_window(qtbot)
+    mouse_stroke(window.canvas, ONE)
+    assert window.autosave.flush()
+    return window, window.canvas.drawing()
+
+
 @pytest.mark.skipif(IS_ROOT or sys.platform == "win32", reason="root ignores folder permissions; see the simulated test")
 def test_save_and_export_to_read_only_folder_keep_old_files(qtbot, tmp_path):
     drawing_path, png_path, old_drawing, old_png = _existing(tmp_path)
-    window = make_window(qtbot)
-    mouse_stroke(window.canvas, ONE)
-    before = window.canvas.drawing()
+    window, before = _window_with_a_stroke(qtbot)
     tmp_path.chmod(0o555)
     try:
         _assert_failed_cleanly(window, tmp_path, drawing_path, png_path, old_drawing, old_png, before)
@@ -347,10 +327,7 @@ def test_save_and_export_to_read_only_folder_keep_old_files(qtbot, tmp_path):
 def test_save_and_export_refused_by_the_os_keep_old_files(qtbot, tmp_path, monkeypatch):
     """Read-only folder as the OS reports it (works as root too): creating the temporary file fails."""
     drawing_path, png_path, old_drawing, old_png = _existing(tmp_path)
-    window = make_window(qtbot)
-    mouse_stroke(window.canvas, ONE)
-    before = window.canvas.drawing()
-    assert window.autosave.flush()
+    window, before = _window_with_a_stroke(qtbot)
     real_mkstemp = tempfile.mkstemp
 
     def refuse(*args, dir=None, **kwargs):
@@ -366,10 +343,7 @@ def test_save_and_export_refused_by_the_os_keep_old_files(qtbot, tmp_path, monke
 def test_save_and_export_on_a_full_disk_keep_old_files(qtbot, tmp_path, monkeypatch):
     """ENOSPC surfaces at write or fsync time, after the temporary file exists: it must be removed."""
     drawing_path, png_path, old_drawing, old_png = _existing(tmp_path)
-    window = make_window(qtbot)
-    mouse_stroke(window.canvas, ONE)
-    before = window.canvas.drawing()
-    assert window.autosave.flush()
+    window, before = _window_with_a_stroke(qtbot)
 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")

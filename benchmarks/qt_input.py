@@ -1,0 +1,53 @@
+"""Real QTest mouse strokes and a percentile, shared by the GUI benchmarks.
+
+Importing this changes no folder, setting or environment variable: each benchmark
+isolates its own settings and data folder before it builds a window.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+
+def to_widget(canvas, p: tuple[float, float]) -> QPoint:
+    """A point in 0..1 paper coordinates -> widget pixels."""
+    rect = canvas.paper_rect()
+    return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
+
+
+def press_and_move(canvas, points: list[tuple[float, float]]) -> QPoint:
+    """Pen-down and moves of one stroke with real QTest events; returns where to release."""
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, points[0]))
+    for p in points[1:]:
+        QTest.mouseMove(canvas, to_widget(canvas, p))
+    return to_widget(canvas, points[-1])
+
+
+def release(canvas, where: QPoint) -> None:
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: an observed value, never an interpolation."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def pen_up_to_chart_ms(app, canvas, chart, where: QPoint, timeout_s: float = 2.0) -> float | None:
+    """Release the pen, then run the event loop until the chart repaints: the delay a user sees.
+
+    Returns milliseconds, or None when the chart did not repaint within `timeout_s`.
+    """
+    app.processEvents()  # paint the stroke now, as the event loop would while drawing
+    before = chart.paint_count
+    t0 = time.perf_counter()
+    release(canvas, where)
+    while chart.paint_count == before:
+        app.processEvents()
+        if time.perf_counter() - t0 > timeout_s:
+            return None
+    return (time.perf_counter() - t0) * 1000
