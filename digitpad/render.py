@@ -1,17 +1,20 @@
 """Drawing -> canvas image, painted exactly the way the on-screen canvas paints.
 
-The canvas widget paints each new segment with :func:`paint_segment`; this
-module paints a whole drawing with the same function onto a grayscale image.
-So the image the model is given is, pixel for pixel, the ink the user saw
+While a stroke is drawn, the canvas widget paints each new segment with
+:func:`paint_segment`; at pen-up it repaints the stroke with :func:`paint_stroke`,
+the function this module paints a whole drawing with onto a grayscale image.
+So the image the model is given is, pixel for pixel, the ink the user sees
 (a test checks canvas image == render(drawing)).  QPainter on a QImage needs
 no window and no QApplication, so this runs in the CLI and in training too.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 
 from digitpad.drawing import Drawing, DrawingError, Stroke
 
@@ -71,14 +74,44 @@ def paint_segment(
     painter.drawLine(QLineF(p0[0], p0[1], p1[0], p1[1]))
 
 
-def paint_stroke(painter: QPainter, stroke: Stroke, default_width: float, color: QColor) -> None:
-    """Paint a whole stroke as the canvas would have, segment by segment."""
+#: A stroke of one pressure is painted as one polyline only while its points and its length
+#: stay below these bounds (length in multiples of the canvas's width + height).  A hand-drawn
+#: stroke is far below them; a hostile one that zigzags thousands of times across the canvas
+#: would make Qt's polyline fill many times slower than painting it segment by segment.
+POLYLINE_MAX_POINTS = 4096
+POLYLINE_MAX_LENGTH = 4.0
+
+
+def paints_as_polyline(stroke: Stroke, canvas_size: tuple[float, float]) -> bool:
+    """True for a stroke of two or more points at one pressure (mouse, touch, a pen without
+    pressure) and of hand-drawn size: it is painted as one smooth polyline."""
+    pts = stroke.points
+    if not 2 <= len(pts) <= POLYLINE_MAX_POINTS or any(p[2] != pts[0][2] for p in pts):
+        return False
+    length = sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(pts, pts[1:]))  # plain floats: fast for short strokes
+    return length <= POLYLINE_MAX_LENGTH * (canvas_size[0] + canvas_size[1])  # False for inf/nan
+
+
+def paint_stroke(
+    painter: QPainter, stroke: Stroke, default_width: float, color: QColor, canvas_size: tuple[float, float]
+) -> None:
+    """Paint a whole finished stroke, exactly as the canvas shows it after pen-up.
+
+    A stroke of one pressure is one polyline with round joins (see :func:`paints_as_polyline`):
+    the same shape as its round-capped segments, without the beads that overlapping
+    antialiased caps leave along the edges.  Other strokes are painted segment by segment,
+    each segment at its own width.
+    """
     width = stroke.width if stroke.width is not None else default_width
     pts = stroke.points
     if not pts:
         return
     if len(pts) == 1:
         paint_segment(painter, pts[0], None, width, color)
+        return
+    if paints_as_polyline(stroke, canvas_size):
+        painter.setPen(make_pen(color, pressure_width(width, pts[0][2])))
+        painter.drawPolyline(QPolygonF([QPointF(p[0], p[1]) for p in pts]))
         return
     for a, b in zip(pts, pts[1:]):
         paint_segment(painter, a, b, width, color)
@@ -181,7 +214,7 @@ def render(drawing: Drawing, default_width: float = DEFAULT_STROKE_WIDTH) -> np.
     painter = begin_painter(image)
     try:
         for stroke in drawing.strokes:
-            paint_stroke(painter, stroke, default_width, INK)
+            paint_stroke(painter, stroke, default_width, INK, (drawing.width, drawing.height))
     finally:
         painter.end()
     return qimage_to_array(image)

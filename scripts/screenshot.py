@@ -14,6 +14,7 @@ import argparse
 import math
 import os
 import sys
+import time
 import tempfile
 from pathlib import Path
 
@@ -124,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(5):
             app.processEvents()
         draw_digit(window.canvas, DIGITS[args.digit])
+        deadline = time.monotonic() + 2.0
+        while window.canvas.settle_pending() and time.monotonic() < deadline:  # smooth repaint after pen-up
+            app.processEvents()
+            time.sleep(0.005)
         for _ in range(5):
             app.processEvents()
         image = window.grab()

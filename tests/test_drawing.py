@@ -113,3 +113,35 @@ def test_render_pressure_and_default_width():
 def test_render_dot():
     img = render(dr.Drawing(50, 50, [dr.Stroke([(25.0, 25.0, 1.0)], width=10.0)]))
     assert img[25, 25] == 255 and img[25, 32] == 0
+
+
+def test_render_one_pressure_stroke_has_smooth_edges():
+    """A densely sampled mouse stroke: one polyline, so overlapping caps leave no beads on its edges."""
+    points = [(40 + 3.3 * i, 100 + 0.37 * i, 1.0) for i in range(60)]
+    img = render(dr.Drawing(280, 280, [dr.Stroke(points, width=18.0)]))
+    ink_per_column = img[:, 80:200].astype(np.int64).sum(axis=0)
+    assert ink_per_column.std() < 5  # segment by segment this was ~42 (beads every 3 px)
+    # the same shape as before: a pressure that varies still paints segment by segment
+    varying = [(x, y, 1.0 if i % 2 else 0.99) for i, (x, y, _) in enumerate(points)]
+    seg = render(dr.Drawing(280, 280, [dr.Stroke(varying, width=18.0)]))
+    assert abs(int((seg >= 128).sum()) - int((img >= 128).sum())) < 0.02 * int((img >= 128).sum())
+
+
+def test_only_hand_sized_one_pressure_strokes_paint_as_polylines():
+    """Qt fills a polyline that zigzags thousands of times across the canvas many times slower
+    than its segments, so hostile strokes keep the segment path (and render_cost stays an upper bound)."""
+    from digitpad.render import POLYLINE_MAX_POINTS, paints_as_polyline
+
+    def stroke(points):
+        return dr.Stroke([(x, y, p) for x, y, p in points], width=18.0)
+
+    hand = [(100 + 40 * np.cos(t), 140 + 60 * np.sin(t), 1.0) for t in np.linspace(0, 2 * np.pi, 120)]
+    assert paints_as_polyline(stroke(hand), (280, 280))
+    assert not paints_as_polyline(stroke(hand[:1]), (280, 280))  # a dot
+    assert not paints_as_polyline(stroke([(x, y, 0.5 + 0.001 * i) for i, (x, y, _) in enumerate(hand)]), (280, 280))
+    zigzag = [((i * 7.3) % 280, 0.0 if i % 2 else 280.0, 1.0) for i in range(50)]  # 14,000 px long
+    assert not paints_as_polyline(stroke(zigzag), (280, 280))
+    dense = [(100 + 0.01 * i, 100.0, 1.0) for i in range(POLYLINE_MAX_POINTS + 1)]
+    assert not paints_as_polyline(stroke(dense), (280, 280))
+    assert not paints_as_polyline(stroke([(0.0, 0.0, 1.0), (1e308, 0.0, 1.0), (-1e308, 0.0, 1.0)]), (280, 280))
+    assert not paints_as_polyline(stroke([(0.0, 0.0, 1.0), (float("nan"), 0.0, 1.0)]), (280, 280))

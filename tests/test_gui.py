@@ -120,6 +120,18 @@ def test_canvas_model_image_equals_render_at_any_window_size(qtbot):
     assert window.canvas._display.size() == window.canvas.size() * dpr
 
 
+def test_display_after_pen_up_equals_a_full_repaint(qtbot):
+    """At pen-up the stroke's patch is repainted from the data: the screen shows what render() paints."""
+    window = make_window(qtbot, size=(700, 520))
+    canvas = window.canvas
+    mouse_draw(canvas, ZERO + [[(0.3, 0.5), (0.7, 0.52)]], steps=8)
+    assert canvas.settle_pending()  # the screen's repaint waits for a pause in the input
+    qtbot.waitUntil(lambda: not canvas.settle_pending(), timeout=2000)
+    after_pen_up = canvas._display.copy()
+    canvas._render_display()
+    assert after_pen_up == canvas._display
+
+
 def test_tablet_pressures_give_two_widths_and_no_duplicate_mouse_stroke(qtbot):
     window = make_window(qtbot)
     canvas = window.canvas

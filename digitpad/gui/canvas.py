@@ -5,9 +5,10 @@ fixed logical canvas, 280x280 by default).  Each new segment is painted with
 the core's :func:`~digitpad.render.paint_segment` twice:
 
 * into the **ink image** at logical resolution (8-bit, ink bright) - the image
-  the model is given.  Painting with the same function and the same points as
+  the model is given.  Painting with the same functions and the same points as
   :func:`~digitpad.render.render` makes it equal to ``render(drawing)`` pixel for
-  pixel, and independent of the window size;
+  pixel, and independent of the window size (at pen-up a stroke of one pressure
+  is repainted as one polyline, as render() paints it: see ``_settle``);
 * into the **display image** at widget size x devicePixelRatio, through a
   logical->widget transform that keeps the aspect ratio, so it stays sharp on
   high-DPI screens.  Only the segment's dirty rectangle is repainted.
@@ -51,6 +52,8 @@ from digitpad.render import (
     new_ink_image,
     paint_segment,
     paint_stroke,
+    paints_as_polyline,
+    pressure_width,
     qimage_to_array,
 )
 
@@ -60,6 +63,9 @@ LOGICAL_SIZE = 280
 UNDO_LIMIT = 200
 #: Live prediction while drawing refreshes at most this often.
 LIVE_INTERVAL_MS = 50
+#: After a pen-up, the screen's smooth repaint of the stroke waits this long without input
+#: (the chart first; a person pauses longer than this between strokes).
+SETTLE_DELAY_MS = 40
 #: Pointer moves shorter than this (logical units) are skipped: invisible, and keeps drawings lean.
 MIN_SEGMENT = 0.5
 #: Radius (logical units) of the pen's eraser end.
@@ -75,6 +81,19 @@ class CanvasState:
     size: tuple[int, int]
     strokes: tuple[Stroke, ...]
     picture: np.ndarray | None
+
+
+def _max_width(stroke: Stroke) -> float:
+    """The widest the stroke is painted anywhere (pressure 1 is the full width)."""
+    return stroke.width if stroke.width is not None else DEFAULT_STROKE_WIDTH
+
+
+def _stroke_box(stroke: Stroke, width: float) -> QRectF:
+    """Logical area a stroke's ink can touch: its points' box, padded by half the pen and antialiasing."""
+    xs = [p[0] for p in stroke.points]
+    ys = [p[1] for p in stroke.points]
+    pad = width / 2 + 2
+    return QRectF(min(xs) - pad, min(ys) - pad, max(xs) - min(xs) + 2 * pad, max(ys) - min(ys) + 2 * pad)
 
 
 def _distance_to_segment(px: float, py: float, a: tuple, b: tuple) -> float:
@@ -130,6 +149,11 @@ class Canvas(QWidget):
         self._live.setSingleShot(True)
         self._live.setInterval(LIVE_INTERVAL_MS)
         self._live.timeout.connect(self._live_tick)
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_DELAY_MS)
+        self._settle_timer.timeout.connect(self._settle_display)
+        self._settle_pending = QRect()  # logical area whose screen pixels still show the segments
 
     # ----------------------------------------------------------------- public API
 
@@ -259,7 +283,7 @@ class Canvas(QWidget):
         painter = begin_painter(self._ink)
         try:
             for stroke in self._strokes:
-                paint_stroke(painter, stroke, DEFAULT_STROKE_WIDTH, INK)
+                paint_stroke(painter, stroke, DEFAULT_STROKE_WIDTH, INK, self._size)
         finally:
             painter.end()
         self._render_display()
@@ -297,6 +321,8 @@ class Canvas(QWidget):
 
     def _render_display(self) -> None:
         """Re-render the display image from the data (resize, undo, palette change)."""
+        self._settle_timer.stop()  # everything is repainted from the data now
+        self._settle_pending = QRect()
         dpr = self.devicePixelRatioF()
         size = self.size() * dpr
         if self._display is None or self._display.size() != size or self._display.devicePixelRatioF() != dpr:
@@ -319,7 +345,7 @@ class Canvas(QWidget):
             else:
                 strokes = self._strokes + ([self._current] if self._current is not None else [])
                 for stroke in strokes:
-                    paint_stroke(painter, stroke, DEFAULT_STROKE_WIDTH, colour)
+                    paint_stroke(painter, stroke, DEFAULT_STROKE_WIDTH, colour, self._size)
         finally:
             painter.end()
 
@@ -388,10 +414,75 @@ class Canvas(QWidget):
         self._strokes.append(stroke)
         self._current = None
         self._source = None
+        if paints_as_polyline(stroke, self._size):
+            self._settle(stroke)
         if self._before is not None:
             self._push_undo(self._before)
         self._before = None
         self.inkChanged.emit(True)
+
+    def _settle(self, stroke: Stroke) -> None:
+        """Repaint a finished one-pressure stroke's area from the data, as render() paints it.
+
+        While drawing, each segment is painted as it arrives (round caps that overlap leave
+        beads on antialiased edges); at pen-up the stroke becomes one smooth polyline in
+        both images, and the ink image is again exactly render(drawing).
+        """
+        width = stroke.width if stroke.width is not None else DEFAULT_STROKE_WIDTH
+        clip = _stroke_box(stroke, pressure_width(width, stroke.points[0][2])).toAlignedRect()
+        clip = clip.intersected(QRect(0, 0, *self._size))
+        if clip.isEmpty():
+            return
+        near = [s for s in self._strokes if s.points and _stroke_box(s, _max_width(s)).intersects(QRectF(clip))]
+        painter = begin_painter(self._ink)
+        try:
+            painter.setClipRect(clip)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+            painter.fillRect(clip, Qt.GlobalColor.black)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            for s in near:
+                paint_stroke(painter, s, DEFAULT_STROKE_WIDTH, INK, self._size)
+        finally:
+            painter.end()
+        # The screen half (about 1 ms) waits for a pause in the input, so it never delays
+        # the chart or a stroke: the answer first, the smoother edges a moment later.
+        self._settle_pending = self._settle_pending.united(clip)
+        self._settle_timer.start()
+
+    def settle_pending(self) -> bool:
+        """True while a finished stroke still shows its segments on screen (tests wait on it)."""
+        return self._settle_timer.isActive()
+
+    def _settle_display(self) -> None:
+        """The display half of _settle: repaint the pending logical area from the data."""
+        if self._current is not None:  # drawing again: wait for the next pause
+            self._settle_timer.start()
+            return
+        clip, self._settle_pending = self._settle_pending, QRect()
+        if self._display is None or self._picture is not None or clip.isEmpty():
+            return
+        # The display clip is whole device pixels, so the repainted patch has no seam.
+        dpr = self._display.devicePixelRatioF()
+        on_screen = self._transform().mapRect(QRectF(clip))
+        device = QRectF(on_screen.x() * dpr, on_screen.y() * dpr, on_screen.width() * dpr, on_screen.height() * dpr)
+        device = QRectF(device.toAlignedRect().adjusted(-1, -1, 1, 1))
+        patch = QRectF(device.x() / dpr, device.y() / dpr, device.width() / dpr, device.height() / dpr)
+        patch_logical = self._transform().inverted()[0].mapRect(patch)
+        near = [s for s in self._strokes if s.points and _stroke_box(s, _max_width(s)).intersects(patch_logical)]
+        colour = self._ink_colour()
+        painter = begin_painter(self._display)
+        try:
+            painter.setClipRect(patch)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+            painter.fillRect(patch, Qt.GlobalColor.transparent)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            painter.setTransform(self._transform())
+            painter.setClipRect(QRectF(0, 0, *self._size), Qt.ClipOperation.IntersectClip)
+            for s in near:
+                paint_stroke(painter, s, DEFAULT_STROKE_WIDTH, colour, self._size)
+        finally:
+            painter.end()
+        self.update(patch.toAlignedRect().adjusted(-1, -1, 1, 1))
 
     def _abort_stroke(self) -> None:
         """Finish any stroke in progress before an edit, so history stays consistent."""
