@@ -26,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -154,6 +154,11 @@ class Canvas(QWidget):
         self._settle_timer.setInterval(SETTLE_DELAY_MS)
         self._settle_timer.timeout.connect(self._settle_display)
         self._settle_pending = QRect()  # logical area whose screen pixels still show the segments
+        # Both images as they were at pen-down: at pen-up the new stroke's area is restored
+        # from them and the stroke painted once more, whole (cost independent of the drawing).
+        self._ink_at_pen_down: QImage | None = None
+        self._display_at_pen_down: QImage | None = None
+        self._settle_stroke: Stroke | None = None
 
     # ----------------------------------------------------------------- public API
 
@@ -323,6 +328,7 @@ class Canvas(QWidget):
         """Re-render the display image from the data (resize, undo, palette change)."""
         self._settle_timer.stop()  # everything is repainted from the data now
         self._settle_pending = QRect()
+        self._display_at_pen_down = None
         dpr = self.devicePixelRatioF()
         size = self.size() * dpr
         if self._display is None or self._display.size() != size or self._display.devicePixelRatioF() != dpr:
@@ -362,6 +368,11 @@ class Canvas(QWidget):
         self._before = self._state()
         if self._picture is not None:  # drawing over a dropped picture starts a fresh drawing
             self._restore(CanvasState(self._size, (), None))
+        if self._settle_timer.isActive():  # the previous stroke's screen repaint, before the snapshot
+            self._settle_timer.stop()
+            self._settle_display()
+        self._ink_at_pen_down = self._ink.copy()
+        self._display_at_pen_down = self._display.copy() if self._display is not None else None
         x, y = self._to_logical(pos)
         point = (round(x, 3), round(y, 3), round(pressure, 4))
         self._current = Stroke(points=[point], width=self._stroke_width)
@@ -422,31 +433,32 @@ class Canvas(QWidget):
         self.inkChanged.emit(True)
 
     def _settle(self, stroke: Stroke) -> None:
-        """Repaint a finished one-pressure stroke's area from the data, as render() paints it.
+        """Repaint a finished one-pressure stroke as render() paints it: one polyline.
 
         While drawing, each segment is painted as it arrives (round caps that overlap leave
-        beads on antialiased edges); at pen-up the stroke becomes one smooth polyline in
-        both images, and the ink image is again exactly render(drawing).
+        beads on antialiased edges).  At pen-up the stroke's area is restored from the
+        pen-down copy and the stroke painted whole, so the ink image is again exactly
+        render(drawing), at a cost that does not grow with the number of strokes.
         """
         width = stroke.width if stroke.width is not None else DEFAULT_STROKE_WIDTH
         clip = _stroke_box(stroke, pressure_width(width, stroke.points[0][2])).toAlignedRect()
         clip = clip.intersected(QRect(0, 0, *self._size))
-        if clip.isEmpty():
+        before, self._ink_at_pen_down = self._ink_at_pen_down, None
+        if clip.isEmpty() or before is None:
             return
-        near = [s for s in self._strokes if s.points and _stroke_box(s, _max_width(s)).intersects(QRectF(clip))]
         painter = begin_painter(self._ink)
         try:
             painter.setClipRect(clip)
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-            painter.fillRect(clip, Qt.GlobalColor.black)
+            painter.drawImage(clip, before, clip)
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-            for s in near:
-                paint_stroke(painter, s, DEFAULT_STROKE_WIDTH, INK, self._size)
+            paint_stroke(painter, stroke, DEFAULT_STROKE_WIDTH, INK, self._size)
         finally:
             painter.end()
-        # The screen half (about 1 ms) waits for a pause in the input, so it never delays
-        # the chart or a stroke: the answer first, the smoother edges a moment later.
-        self._settle_pending = self._settle_pending.united(clip)
+        # The screen half waits for a pause in the input, so it never delays the chart or
+        # a stroke: the answer first, the smoother edges a moment later.
+        self._settle_pending = clip
+        self._settle_stroke = stroke
         self._settle_timer.start()
 
     def settle_pending(self) -> bool:
@@ -454,32 +466,29 @@ class Canvas(QWidget):
         return self._settle_timer.isActive()
 
     def _settle_display(self) -> None:
-        """The display half of _settle: repaint the pending logical area from the data."""
-        if self._current is not None:  # drawing again: wait for the next pause
-            self._settle_timer.start()
-            return
+        """The screen half of _settle: restore the stroke's patch and paint the stroke whole."""
         clip, self._settle_pending = self._settle_pending, QRect()
-        if self._display is None or self._picture is not None or clip.isEmpty():
+        before, self._display_at_pen_down = self._display_at_pen_down, None
+        stroke, self._settle_stroke = self._settle_stroke, None
+        if self._display is None or before is None or stroke is None or clip.isEmpty():
             return
-        # The display clip is whole device pixels, so the repainted patch has no seam.
+        if before.size() != self._display.size() or before.devicePixelRatioF() != self._display.devicePixelRatioF():
+            return
+        # The patch is whole device pixels, so it has no seam.
         dpr = self._display.devicePixelRatioF()
         on_screen = self._transform().mapRect(QRectF(clip))
         device = QRectF(on_screen.x() * dpr, on_screen.y() * dpr, on_screen.width() * dpr, on_screen.height() * dpr)
-        device = QRectF(device.toAlignedRect().adjusted(-1, -1, 1, 1))
-        patch = QRectF(device.x() / dpr, device.y() / dpr, device.width() / dpr, device.height() / dpr)
-        patch_logical = self._transform().inverted()[0].mapRect(patch)
-        near = [s for s in self._strokes if s.points and _stroke_box(s, _max_width(s)).intersects(patch_logical)]
-        colour = self._ink_colour()
-        painter = begin_painter(self._display)
+        device = device.toAlignedRect().adjusted(-1, -1, 1, 1).intersected(QRect(QPoint(0, 0), self._display.size()))
+        painter = QPainter(self._display)
         try:
-            painter.setClipRect(patch)
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-            painter.fillRect(patch, Qt.GlobalColor.transparent)
-            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-            painter.setTransform(self._transform())
-            painter.setClipRect(QRectF(0, 0, *self._size), Qt.ClipOperation.IntersectClip)
-            for s in near:
-                paint_stroke(painter, s, DEFAULT_STROKE_WIDTH, colour, self._size)
+            painter.drawImage(device.topLeft(), before.copy(device))
+        finally:
+            painter.end()
+        patch = QRectF(device.x() / dpr, device.y() / dpr, device.width() / dpr, device.height() / dpr)
+        painter = self._display_painter()
+        try:
+            paint_stroke(painter, stroke, DEFAULT_STROKE_WIDTH, self._ink_colour(), self._size)
         finally:
             painter.end()
         self.update(patch.toAlignedRect().adjusted(-1, -1, 1, 1))
