@@ -14,7 +14,7 @@ import argparse
 import platform
 import time
 
-# ---- shared with gui_memory.py: offscreen Qt, temporary settings, the window, stroke shapes
+# ---- shared with gui_memory.py: offscreen Qt, temporary settings, stroke shapes
 import math
 import os
 import sys
@@ -29,25 +29,11 @@ import onnxruntime  # noqa: E402,F401  (before Qt, as in the app)
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
-from qt_input import pen_up_to_chart_ms, percentile, press_and_move  # noqa: E402
+from qt_input import make_window, pen_up_to_chart_ms, percentile, press_and_move  # noqa: E402
 
 _TMP = tempfile.TemporaryDirectory(prefix="digitpad-bench-")
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, _TMP.name)
 os.environ["DIGITPAD_DATA_DIR"] = _TMP.name  # autosave and log: never the user's
-
-
-def make_window(size: tuple[int, int] = (980, 640)):
-    from digitpad.gui.app import ensure_application
-    from digitpad.gui.settings import Settings, open_settings
-    from digitpad.gui.window import MainWindow
-
-    app = ensure_application()
-    window = MainWindow(settings=Settings(open_settings()))
-    window.resize(*size)
-    window.show()
-    for _ in range(5):
-        app.processEvents()
-    return app, window
 
 
 def stroke_points(i: int, n: int = 12) -> list[tuple[float, float]]:

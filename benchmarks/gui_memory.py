@@ -83,8 +83,8 @@ def main() -> int:
         ).stdout
         shown += [float(line.split()[1]) for line in out.splitlines() if line.startswith("shown ")]
 
-    from gui_latency import make_window, stroke_points
-    from qt_input import press_and_move, release
+    from gui_latency import stroke_points
+    from qt_input import make_window, press_and_move, release
 
     app, window = make_window()
     start = rss_mb()

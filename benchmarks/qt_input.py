@@ -1,4 +1,4 @@
-"""Real QTest mouse strokes and a percentile, shared by the GUI benchmarks.
+"""The window, real QTest mouse strokes and a percentile, shared by the GUI benchmarks.
 
 Importing this changes no folder, setting or environment variable: each benchmark
 isolates its own settings and data folder before it builds a window.
@@ -11,6 +11,21 @@ import time
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+
+
+def make_window(size: tuple[int, int] = (980, 640)):
+    """The app's main window, shown, on the settings and data folder the caller isolated."""
+    from digitpad.gui.app import ensure_application
+    from digitpad.gui.settings import Settings, open_settings
+    from digitpad.gui.window import MainWindow
+
+    app = ensure_application()
+    window = MainWindow(settings=Settings(open_settings()))
+    window.resize(*size)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    return app, window
 
 
 def to_widget(canvas, p: tuple[float, float]) -> QPoint:

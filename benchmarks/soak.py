@@ -53,7 +53,7 @@ import onnxruntime  # noqa: E402,F401  (before Qt, as in the app)
 from PySide6.QtCore import QSettings, Qt  # noqa: E402,F401
 from PySide6.QtTest import QTest  # noqa: E402,F401
 
-from qt_input import pen_up_to_chart_ms, percentile, press_and_move, release, to_widget  # noqa: E402,F401  (CHILD uses soak.QTest, soak.Qt, soak.to_widget)
+from qt_input import make_window, pen_up_to_chart_ms, percentile, press_and_move, release, to_widget  # noqa: E402,F401  (CHILD uses soak.QTest, soak.Qt, soak.to_widget)
 
 #: Temporary app-data (autosave, log) and settings folders, set by isolate() before any window exists.
 TMP: Path
@@ -105,30 +105,16 @@ def stroke_points(rng: random.Random, n: int = 20) -> list[tuple[float, float]]:
     return out
 
 
-def make_window():
-    from digitpad import logs
-    from digitpad.gui.app import ensure_application
-    from digitpad.gui.settings import Settings, open_settings
-    from digitpad.gui.window import MainWindow
-
-    app = ensure_application()
-    logs.setup_logging()  # the rotating log in the temporary data folder, as the app does
-    window = MainWindow(settings=Settings(open_settings()))
-    window.resize(980, 640)
-    window.show()
-    for _ in range(5):
-        app.processEvents()
-    return app, window
-
-
 # ------------------------------------------------------------------ soak
 
 
 def soak(strokes: int, seed: int) -> int:
     from digitpad import drawing as drawing_io
+    from digitpad import logs
     from digitpad.gui.canvas import UNDO_LIMIT
 
     rng = random.Random(seed)
+    logs.setup_logging()  # the rotating log in the temporary data folder, as the app does
     app, window = make_window()
     canvas, chart = window.canvas, window.chart
     counts = {"undo": 0, "redo": 0, "clear": 0, "timeouts": 0}

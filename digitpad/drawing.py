@@ -339,20 +339,24 @@ def load_any(path: str | os.PathLike) -> list[Drawing]:
     return [load(path)]
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes, tmp_prefix: str | None = None) -> None:
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, tmp_prefix: str | None = None,
+                       fsync: bool = True) -> None:
     """Write a whole file or nothing: a temporary file in the same folder, fsync, rename.
 
     A crash, a full disk or a read-only folder leaves any existing file as it was and no
     temporary behind (OSError is raised).  The temporary file is
-    ``<tmp_prefix or .NAME.>XXXXXXXX.tmp`` in the target's folder."""
+    ``<tmp_prefix or .NAME.>XXXXXXXX.tmp`` in the target's folder.  ``fsync=False`` skips
+    the fsync (the caller syncs later): the file is still replaced whole, and a killed
+    process cannot undo that, only a power cut."""
     path = Path(path)
     prefix = tmp_prefix if tmp_prefix is not None else f".{path.name}."
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -4,7 +4,11 @@ and the real committed model.  Runs offscreen (tests/conftest.py) with temporary
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,6 +134,44 @@ def test_display_after_pen_up_equals_a_full_repaint(qtbot):
     after_pen_up = canvas._display.copy()
     canvas._render_display()
     assert after_pen_up == canvas._display
+
+
+# The same check at fractional and double device pixel ratios: QT_SCALE_FACTOR must be set
+# before the QApplication exists, so each ratio runs in a fresh process.
+_SETTLE_AT_SCALE = """
+import sys
+import onnxruntime  # noqa: F401  (before Qt, as in the app)
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer
+from PySide6.QtWidgets import QApplication
+sys.path.insert(0, sys.argv[1])
+from qt_input import mouse_draw
+from digitpad.gui.settings import Settings, open_settings
+from digitpad.gui.window import MainWindow
+app = QApplication([])
+window = MainWindow(settings=Settings(open_settings()))
+window.resize(700, 520)
+window.show()
+app.processEvents()
+canvas = window.canvas
+assert canvas.devicePixelRatioF() == float(sys.argv[2]), canvas.devicePixelRatioF()
+mouse_draw(canvas, [[(0.3, 0.2), (0.7, 0.3), (0.4, 0.8)], [(0.3, 0.5), (0.7, 0.52)]], steps=8)
+deadline = QDeadlineTimer(5000)
+while canvas.settle_pending() and not deadline.hasExpired():
+    app.processEvents()
+after_pen_up = canvas._display.copy()
+canvas._render_display()
+sys.exit(0 if after_pen_up == canvas._display else 3)
+"""
+
+
+@pytest.mark.parametrize("scale", ["1.5", "2"])
+def test_display_after_pen_up_equals_a_full_repaint_at_high_dpi(tmp_path, scale):
+    tests = Path(__file__).resolve().parent
+    env = dict(os.environ, QT_SCALE_FACTOR=scale, QT_QPA_PLATFORM="offscreen", DIGITPAD_DATA_DIR=str(tmp_path),
+               XDG_CONFIG_HOME=str(tmp_path), PYTHONPATH=str(tests.parent))
+    result = subprocess.run([sys.executable, "-c", _SETTLE_AT_SCALE, str(tests), scale], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_tablet_pressures_give_two_widths_and_no_duplicate_mouse_stroke(qtbot):

@@ -35,7 +35,6 @@ import logging
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -178,18 +177,13 @@ class Autosave(QObject):
             return [aside]
         data = (self._dumps(drawing) + "\n").encode("utf-8")
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=self._tmp_prefix, suffix=".tmp", dir=self.folder)
-        kept = None
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            kept = self._keep_old()
-            os.replace(tmp, self.path)  # atomic: any reader, and a kill, sees old or new, whole
+        kept = self._keep_old()
+        try:  # atomic: any reader, and a kill, sees old or new, whole
+            drawing_io.atomic_write_bytes(self.path, data, tmp_prefix=self._tmp_prefix, fsync=False)
         except BaseException:
-            for name in (tmp, kept):
+            if kept is not None:
                 try:
-                    if name is not None:
-                        os.unlink(name)
+                    os.unlink(kept)
                 except OSError:
                     pass
             raise

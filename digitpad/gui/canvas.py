@@ -83,11 +83,6 @@ class CanvasState:
     picture: np.ndarray | None
 
 
-def _max_width(stroke: Stroke) -> float:
-    """The widest the stroke is painted anywhere (pressure 1 is the full width)."""
-    return stroke.width if stroke.width is not None else DEFAULT_STROKE_WIDTH
-
-
 def _stroke_box(stroke: Stroke, width: float) -> QRectF:
     """Logical area a stroke's ink can touch: its points' box, padded by half the pen and antialiasing."""
     xs = [p[0] for p in stroke.points]
@@ -153,12 +148,12 @@ class Canvas(QWidget):
         self._settle_timer.setSingleShot(True)
         self._settle_timer.setInterval(SETTLE_DELAY_MS)
         self._settle_timer.timeout.connect(self._settle_display)
-        self._settle_pending = QRect()  # logical area whose screen pixels still show the segments
         # Both images as they were at pen-down: at pen-up the new stroke's area is restored
         # from them and the stroke painted once more, whole (cost independent of the drawing).
         self._ink_at_pen_down: QImage | None = None
         self._display_at_pen_down: QImage | None = None
-        self._settle_stroke: Stroke | None = None
+        # The finished stroke whose screen pixels still show its segments, and its logical area.
+        self._unsettled: tuple[Stroke, QRect] | None = None
 
     # ----------------------------------------------------------------- public API
 
@@ -327,7 +322,7 @@ class Canvas(QWidget):
     def _render_display(self) -> None:
         """Re-render the display image from the data (resize, undo, palette change)."""
         self._settle_timer.stop()  # everything is repainted from the data now
-        self._settle_pending = QRect()
+        self._unsettled = None
         self._display_at_pen_down = None
         dpr = self.devicePixelRatioF()
         size = self.size() * dpr
@@ -457,8 +452,7 @@ class Canvas(QWidget):
             painter.end()
         # The screen half waits for a pause in the input, so it never delays the chart or
         # a stroke: the answer first, the smoother edges a moment later.
-        self._settle_pending = clip
-        self._settle_stroke = stroke
+        self._unsettled = (stroke, clip)
         self._settle_timer.start()
 
     def settle_pending(self) -> bool:
@@ -467,25 +461,23 @@ class Canvas(QWidget):
 
     def _settle_display(self) -> None:
         """The screen half of _settle: restore the stroke's patch and paint the stroke whole."""
-        clip, self._settle_pending = self._settle_pending, QRect()
+        unsettled, self._unsettled = self._unsettled, None
         before, self._display_at_pen_down = self._display_at_pen_down, None
-        stroke, self._settle_stroke = self._settle_stroke, None
-        if self._display is None or before is None or stroke is None or clip.isEmpty():
-            return
-        if before.size() != self._display.size() or before.devicePixelRatioF() != self._display.devicePixelRatioF():
-            return
+        if self._display is None or before is None or unsettled is None:
+            return  # (_render_display, the only place that reallocates the display, drops both)
+        stroke, clip = unsettled
         # The patch is whole device pixels, so it has no seam.
         dpr = self._display.devicePixelRatioF()
         on_screen = self._transform().mapRect(QRectF(clip))
         device = QRectF(on_screen.x() * dpr, on_screen.y() * dpr, on_screen.width() * dpr, on_screen.height() * dpr)
         device = device.toAlignedRect().adjusted(-1, -1, 1, 1).intersected(QRect(QPoint(0, 0), self._display.size()))
-        painter = QPainter(self._display)
+        patch = QRectF(device.x() / dpr, device.y() / dpr, device.width() / dpr, device.height() / dpr)
+        painter = QPainter(self._display)  # logical coordinates: `patch` covers exactly `device`
         try:
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-            painter.drawImage(device.topLeft(), before.copy(device))
+            painter.drawImage(patch, before, QRectF(device))
         finally:
             painter.end()
-        patch = QRectF(device.x() / dpr, device.y() / dpr, device.width() / dpr, device.height() / dpr)
         painter = self._display_painter()
         try:
             paint_stroke(painter, stroke, DEFAULT_STROKE_WIDTH, self._ink_colour(), self._size)

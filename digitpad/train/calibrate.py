@@ -47,5 +47,6 @@ def main(argv: list[str] | None = None) -> int:
                                 + " ".join(argv if argv is not None else sys.argv[1:]))
     return export_with_metadata(net, pen, x_test, labels, Path(args.out), args.max_digit_not_sure, facts)
 
+
 if __name__ == "__main__":
     raise SystemExit(main())
