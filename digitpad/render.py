@@ -62,7 +62,12 @@ def paint_segment(
     width: float,
     color: QColor,
 ) -> None:
-    """Paint one segment p0->p1 (or a dot when p1 is None) of a stroke of the given width."""
+    """Paint one segment p0->p1 (or a dot when p1 is None) of a stroke of the given width.
+
+    A segment of length zero is painted as the dot: Qt paints nothing for a zero-length
+    line, yet the user tapped there."""
+    if p1 is not None and p0[0] == p1[0] and p0[1] == p1[1]:
+        p0, p1 = (p0[0], p0[1], max(p0[2], p1[2])), None
     if p1 is None:
         w = pressure_width(width, p0[2])
         painter.setPen(Qt.PenStyle.NoPen)
@@ -106,8 +111,9 @@ def paint_stroke(
     pts = stroke.points
     if not pts:
         return
-    if len(pts) == 1:
-        paint_segment(painter, pts[0], None, width, color)
+    x0, y0 = pts[0][0], pts[0][1]
+    if all(p[0] == x0 and p[1] == y0 for p in pts):  # one point, or a tap recorded as several
+        paint_segment(painter, (x0, y0, max(p[2] for p in pts)), None, width, color)
         return
     if paints_as_polyline(stroke, canvas_size):
         painter.setPen(make_pen(color, pressure_width(width, pts[0][2])))

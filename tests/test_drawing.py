@@ -145,3 +145,26 @@ def test_only_hand_sized_one_pressure_strokes_paint_as_polylines():
     assert not paints_as_polyline(stroke(dense), (280, 280))
     assert not paints_as_polyline(stroke([(0.0, 0.0, 1.0), (1e308, 0.0, 1.0), (-1e308, 0.0, 1.0)]), (280, 280))
     assert not paints_as_polyline(stroke([(0.0, 0.0, 1.0), (float("nan"), 0.0, 1.0)]), (280, 280))
+
+
+@pytest.mark.parametrize("pressures", [(1.0, 1.0), (1.0, 1.0, 1.0, 1.0), (0.2, 0.9, 0.5)])
+@pytest.mark.parametrize("width", [2.0, 10.0, 18.0, 60.0])
+def test_repeated_identical_points_render_as_the_dot_of_a_single_point(pressures, width):
+    """A tap recorded as a few identical points is the dot the user sees (0 ink pixels before)."""
+    repeated = render(dr.Drawing(100, 100, [dr.Stroke([(50.0, 50.0, p) for p in pressures], width=width)]))
+    single = render(dr.Drawing(100, 100, [dr.Stroke([(50.0, 50.0, max(pressures))], width=width)]))
+    assert np.count_nonzero(single) > 0
+    assert np.array_equal(repeated, single)
+
+
+def test_zero_length_segment_inside_a_stroke_paints_as_a_dot():
+    """paint_segment (the canvas's live painter) of p0 == p1 paints the dot, not nothing."""
+    from PySide6.QtGui import QImage
+
+    from digitpad.render import INK, begin_painter, new_ink_image, paint_segment, qimage_to_array
+
+    image: QImage = new_ink_image(60, 60)
+    painter = begin_painter(image)
+    paint_segment(painter, (30.0, 30.0, 1.0), (30.0, 30.0, 1.0), 10.0, INK)
+    painter.end()
+    assert qimage_to_array(image)[30, 30] == 255
