@@ -19,6 +19,7 @@ import json
 import math
 import os
 import reprlib
+import stat
 import tempfile
 import zlib
 from contextlib import contextmanager
@@ -339,20 +340,48 @@ def load_any(path: str | os.PathLike) -> list[Drawing]:
     return [load(path)]
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (/proc), since
+    setting it to read it races with other threads creating files."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _target_mode(path: Path, new_mode: int | None) -> int:
+    """An existing file keeps its permissions; a new one gets ``new_mode`` or, like any file
+    a program creates, 0666 minus the umask (mkstemp alone would leave 0600)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return new_mode if new_mode is not None else 0o666 & ~current_umask()
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, tmp_prefix: str | None = None,
-                       fsync: bool = True) -> None:
+                       fsync: bool = True, new_mode: int | None = None) -> None:
     """Write a whole file or nothing: a temporary file in the same folder, fsync, rename.
 
     A crash, a full disk or a read-only folder leaves any existing file as it was and no
     temporary behind (OSError is raised).  The temporary file is
     ``<tmp_prefix or .NAME.>XXXXXXXX.tmp`` in the target's folder.  ``fsync=False`` skips
     the fsync (the caller syncs later): the file is still replaced whole, and a killed
-    process cannot undo that, only a power cut."""
+    process cannot undo that, only a power cut.  The result keeps an existing file's
+    permissions; a new file gets ``new_mode`` if given, else 0666 & ~umask."""
     path = Path(path)
     prefix = tmp_prefix if tmp_prefix is not None else f".{path.name}."
+    mode = _target_mode(path, new_mode)
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as fh:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), mode)
             fh.write(data)
             if fsync:
                 fh.flush()

@@ -168,3 +168,44 @@ def test_zero_length_segment_inside_a_stroke_paints_as_a_dot():
     paint_segment(painter, (30.0, 30.0, 1.0), (30.0, 30.0, 1.0), 10.0, INK)
     painter.end()
     assert qimage_to_array(image)[30, 30] == 255
+
+
+def _mode(path) -> int:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_new_file_gets_the_umask_mode(tmp_path, umask):
+    """A saved drawing or export is a normal user file (0666 & ~umask), not mkstemp's 0600."""
+    import os
+
+    old = os.umask(umask)
+    try:
+        dr.save(sample(), tmp_path / "new.json")
+        dr.atomic_write_bytes(tmp_path / "new.png", b"png")
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "new.json") == 0o666 & ~umask
+    assert _mode(tmp_path / "new.png") == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600, 0o664])
+def test_overwriting_keeps_the_existing_mode(tmp_path, mode):
+    path = tmp_path / "old.json"
+    path.write_text("{}")
+    path.chmod(mode)
+    dr.save(sample(), path)
+    assert _mode(path) == mode
+    assert dr.load(path).label == 1
+
+
+def test_new_mode_for_private_files(tmp_path):
+    """A caller may ask for a private new file (new_mode), still kept if the file exists."""
+    dr.atomic_write_bytes(tmp_path / "private", b"x", new_mode=0o600)
+    assert _mode(tmp_path / "private") == 0o600
+    (tmp_path / "shared").write_bytes(b"")
+    (tmp_path / "shared").chmod(0o644)
+    dr.atomic_write_bytes(tmp_path / "shared", b"x", new_mode=0o600)
+    assert _mode(tmp_path / "shared") == 0o644
