@@ -58,6 +58,8 @@ class Recognizer:
             raise ModelError(f"model file not found: {self.path}")
         import onnxruntime as ort
 
+        if hasattr(ort, "disable_telemetry_events"):  # in case a host imported onnxruntime before digitpad
+            ort.disable_telemetry_events()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

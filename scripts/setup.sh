@@ -9,11 +9,16 @@ cd "$(dirname "$0")/.."
 QT_LIBS="libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1
   libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libx11-xcb1"
+# With --test also the tools the tests drive: strace (tests/test_offline.py's proof that nothing
+# phones home), Xvfb and xdotool (real X input in the GUI checks).
+TEST_TOOLS="strace xvfb xdotool"
+WANTED="$QT_LIBS"
+[ "${1:-}" = "--test" ] && WANTED="$QT_LIBS $TEST_TOOLS"
 if command -v apt-get >/dev/null 2>&1; then
-  missing=$(for p in $QT_LIBS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+  missing=$(for p in $WANTED; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
   if [ -n "$missing" ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    echo "setup: installing Qt's system libraries: $(echo $missing)"
+    echo "setup: installing system packages: $(echo $missing)"
     $SUDO apt-get update -qq
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   fi

@@ -1,6 +1,9 @@
 """digitpad works with no network at all, and does not even load networking code it does not need.
 
-Three layers: (1) in-process, with Python's socket API made to raise;
+Four layers: (0) the proof: the real window (30 s), `predict` and `--self-test` under strace
+with HOME in a temporary folder, asserting no AF_INET/AF_INET6 socket and no file written
+outside digitpad's own config and data folders (this is what catches onnxruntime's telemetry,
+which `unshare -n` only silences); (1) in-process, with Python's socket API made to raise;
 (2) in a subprocess inside a network namespace with no interfaces
 (`unshare -n`; skipped where namespaces are not permitted), which also
 catches native code (onnxruntime, Qt) opening sockets; (3) a subprocess that
@@ -150,3 +153,60 @@ print(json.dumps([m for m in {NETWORK_MODULES!r} if m in sys.modules]))
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+# ---------------------------------------------------------------- strace: the proof
+
+from strace_audit import run_audited, strace_available  # noqa: E402
+
+needs_strace = pytest.mark.skipif(not strace_available(), reason="strace missing or not permitted "
+                                  "(scripts/setup.sh --test installs it)")
+
+
+def _digitpad(*args: str) -> list[str]:
+    return [sys.executable, "-m", "digitpad", *args]
+
+
+def _assert_clean(audit, proc, what: str) -> None:
+    assert not audit.violations, f"{what}:\n" + "\n".join(audit.violations[:20])
+
+
+@needs_strace
+def test_strace_audit_sees_onnxruntime_telemetry(tmp_path):
+    """The audit itself works: onnxruntime imported without digitpad (telemetry on) is caught."""
+    code = f"import onnxruntime as o, time; o.InferenceSession({str(ROOT / 'models' / 'digit.onnx')!r}); time.sleep(60)"
+    audit, _ = run_audited([sys.executable, "-c", code], tmp_path / "home", seconds=8)
+    assert any(".cache/Microsoft" in v for v in audit.violations), audit.violations
+
+
+@needs_strace
+def test_predict_and_self_test_under_strace(tmp_path):
+    """No internet socket, no file outside digitpad's folders; ORT_DISABLE_TELEMETRY=0 in the
+    user's environment (run_audited sets it) does not turn the telemetry on."""
+    home = tmp_path / "home"
+    seven = tmp_path / "seven.json"
+    seven.write_text(json.dumps(SEVEN), encoding="utf-8")
+    for args, expect in ((["--self-test"], "self-test passed"), (["predict", str(seven)], f"{seven}: 7 ")):
+        audit, proc = run_audited(_digitpad(*args), home, allow=[tmp_path / "x"], timeout=180)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert expect in proc.stdout
+        _assert_clean(audit, proc, " ".join(args))
+    assert not (home / ".cache").exists()
+
+
+@needs_strace
+@pytest.mark.slow
+def test_window_for_30_seconds_under_strace(tmp_path):
+    """The real window, with the real default config and data folders under a temporary HOME,
+    opening a drawing (a prediction runs) and then idle for 32 s: no DNS query, no socket,
+    nothing written outside ~/.config/digitpad and ~/.local/share/digitpad."""
+    if not (ROOT / "digitpad" / "gui" / "app.py").is_file():
+        pytest.skip("digitpad.gui.app not written yet")
+    home = tmp_path / "home"
+    seven = tmp_path / "seven.json"
+    seven.write_text(json.dumps(SEVEN), encoding="utf-8")
+    audit, proc = run_audited(_digitpad(str(seven)), home, seconds=32)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    _assert_clean(audit, proc, "window")
+    assert audit.written, "the window wrote nothing at all: was it traced?"
+    assert not (home / ".cache" / "Microsoft").exists()
