@@ -5,7 +5,8 @@
 #
 # Checks: build succeeds; no torch inside the bundle; frozen `--self-test`
 # passes; frozen `predict` names a drawing; the frozen window starts offscreen
-# (and under Xvfb when available) and quits by itself (--quit-after); sizes.
+# (and under Xvfb when available) and quits by itself (--quit-after); the frozen app opens
+# no internet socket and writes nothing outside its folders (strace); sizes.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -76,6 +77,31 @@ JSON
 out=$(cd "$TMP" && "$BIN" predict seven.json) || fail "frozen predict failed: $out"
 echo "$out"
 case "$out" in *"seven.json: 7 "*) ;; *) fail "frozen predict did not answer 7" ;; esac
+
+step "frozen app offline: --self-test, predict and 32 s of the window under strace"
+# HOME is an empty temporary folder, DIGITPAD_DATA_DIR unset: the real default folders are used.
+# No AF_INET/AF_INET6 socket and no file written outside ~/.config/digitpad and
+# ~/.local/share/digitpad (+ the scratch TMPDIR, /dev, /proc) may appear (tests/strace_audit.py).
+if command -v strace >/dev/null 2>&1 && [ -x .venv/bin/python ]; then
+    AUDIT=(.venv/bin/python tests/strace_audit.py)
+    "${AUDIT[@]}" --home "$TMP/home-selftest" -- "$BIN" --self-test >"$TMP/audit.log" 2>&1 \
+        || { cat "$TMP/audit.log"; fail "frozen --self-test under strace: network or stray files"; }
+    tail -n1 "$TMP/audit.log"
+    "${AUDIT[@]}" --home "$TMP/home-predict" -- "$BIN" predict "$TMP/seven.json" >"$TMP/audit.log" 2>&1 \
+        || { cat "$TMP/audit.log"; fail "frozen predict under strace: network or stray files"; }
+    grep -q "seven.json: 7 " "$TMP/audit.log" || { cat "$TMP/audit.log"; fail "frozen predict under strace did not answer 7"; }
+    tail -n1 "$TMP/audit.log"
+    if grep -q -- "quit-after" digitpad/gui/app.py 2>/dev/null; then
+        "${AUDIT[@]}" --home "$TMP/home-window" --seconds 32 -- "$BIN" "$TMP/seven.json" >"$TMP/audit.log" 2>&1 \
+            || { cat "$TMP/audit.log"; fail "frozen window under strace: network or stray files"; }
+        tail -n1 "$TMP/audit.log"
+    fi
+    [ ! -e "$TMP/home-selftest/.cache/Microsoft" ] && [ ! -e "$TMP/home-predict/.cache/Microsoft" ] \
+        || fail "onnxruntime telemetry files were written"
+    echo "ok (no network, nothing outside digitpad's folders)"
+else
+    echo "SKIP: strace or .venv missing (scripts/setup.sh --test installs both)"
+fi
 
 step "frozen window (offscreen, --quit-after 1500)"
 if grep -q -- "quit-after" digitpad/gui/app.py 2>/dev/null; then

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from digitpad.files import regular_file_problem
+
 FORMAT = "digitpad-drawing"
 VERSION = 1
 
@@ -287,7 +289,12 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8")
 
 
-def _check_size(path: Path) -> None:
+def _check_file(path: Path) -> None:
+    """Refuse, before opening it, what is not a regular file (a FIFO would block the read,
+    /dev/zero never ends) and a plain file too large to be a drawing."""
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise DrawingError(f"{path}: {problem}")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES and path.suffix != ".gz":
         raise DrawingError(f"{path}: file too large ({size} bytes > {MAX_FILE_BYTES})")
@@ -297,7 +304,7 @@ def load(path: str | os.PathLike) -> Drawing:
     """Read one drawing from a .json file."""
     path = Path(path)
     try:
-        _check_size(path)
+        _check_file(path)
         with _open_text(path) as fh:
             text = fh.read(MAX_FILE_BYTES + 1)
     except _READ_ERRORS as exc:
@@ -307,10 +314,14 @@ def load(path: str | os.PathLike) -> Drawing:
     return loads(text, str(path))
 
 
-def iter_jsonl(path: str | os.PathLike) -> Iterator[Drawing]:
-    """Drawings of a .jsonl or .jsonl.gz file, one per non-blank line (each at most MAX_FILE_BYTES)."""
+def iter_jsonl_records(path: str | os.PathLike) -> Iterator[tuple[int, Drawing | DrawingError]]:
+    """(line number, drawing or the DrawingError naming ``file:LINE``) for each non-blank line
+    of a .jsonl or .jsonl.gz file, read one line at a time: memory stays flat in the file's
+    length and a bad line costs that line only.  A file that cannot be opened or read on
+    (missing, not a regular file, a corrupt .gz) raises DrawingError naming the file."""
     path = Path(path)
     try:
+        _check_file(path)
         with _open_text(path) as fh:
             lineno = 0
             while True:
@@ -320,16 +331,28 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[Drawing]:
                     break
                 lineno += 1
                 if len(line) > MAX_FILE_BYTES:
-                    raise DrawingError(f"{path}:{lineno}: line too long (> {MAX_FILE_BYTES} characters)")
+                    yield lineno, DrawingError(f"{path}:{lineno}: line too long (> {MAX_FILE_BYTES} characters)")
+                    while line and not line.endswith("\n"):  # skip the rest of that line, bounded reads
+                        line = fh.readline(MAX_FILE_BYTES + 1)
+                    continue
                 if not line.strip():
                     continue
                 try:
-                    yield loads(line, f"{path}:{lineno}")
+                    yield lineno, loads(line, f"{path}:{lineno}")
                 except DrawingError as exc:
                     # loads reports JSON line 1 of the single-line text; name the file line instead
-                    raise DrawingError(str(exc).replace(": line 1:", ":", 1)) from None
+                    yield lineno, DrawingError(str(exc).replace(": line 1:", ":", 1))
     except _READ_ERRORS as exc:
         raise DrawingError(f"{path}: cannot read ({exc})") from None
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[Drawing]:
+    """Drawings of a .jsonl or .jsonl.gz file, one per non-blank line (each at most
+    MAX_FILE_BYTES); the first bad line raises DrawingError naming ``file:LINE``."""
+    for _, item in iter_jsonl_records(path):
+        if isinstance(item, DrawingError):
+            raise item
+        yield item
 
 
 def load_any(path: str | os.PathLike) -> list[Drawing]:

@@ -176,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if command and "/" in command[0]:
+        command[0] = os.path.abspath(command[0])  # the command runs in the scratch folder
     audit, proc = run_audited(command, args.home.resolve(), args.allow, args.seconds)
     sys.stdout.write(proc.stdout)
     sys.stderr.write(proc.stderr)

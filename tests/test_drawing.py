@@ -71,7 +71,7 @@ def test_invalid_drawings(text, match):
 
 
 def test_missing_file_is_drawing_error(tmp_path):
-    with pytest.raises(dr.DrawingError, match="cannot read"):
+    with pytest.raises(dr.DrawingError, match="nope.json: no such file"):
         dr.load(tmp_path / "nope.json")
 
 
