@@ -26,47 +26,125 @@ def _load_recognizer(path: str | None):
     return Recognizer(path)
 
 
+#: Inputs predicted together: one onnxruntime call per batch; memory holds one canvas (rendered,
+#: preprocessed, dropped) plus BATCH_SIZE 28x28 inputs, whatever the length of a .jsonl.
+BATCH_SIZE = 64
+#: Pen widths --width accepts (canvas pixels), the drawing format's own limit above.
+MIN_WIDTH = 0.5
+
+
+def _is_drawing_file(name: str) -> bool:
+    return name.lower().endswith(DRAWING_SUFFIXES)
+
+
+def _is_jsonl(name: str) -> bool:
+    return name.lower().endswith((".jsonl", ".jsonl.gz"))
+
+
 def _inputs_of(path: Path, width: float):
-    """(name, canvas image) pairs for one file: an image, a drawing, or a .jsonl of drawings."""
+    """(name, canvas image or the error for that input) for one file, lazily: an image, a
+    drawing, or a .jsonl[.gz] of drawings read and rendered one line at a time.  Anything that
+    is not a regular file is refused before it is opened (a FIFO would block for ever)."""
     from digitpad import drawing, images, render
+    from digitpad.files import regular_file_problem
 
     name = str(path)
-    if name.lower().endswith(DRAWING_SUFFIXES):
-        drawings = drawing.load_any(path)
-        if len(drawings) == 1 and not name.lower().endswith((".jsonl", ".jsonl.gz")):
-            return [(name, render.render(drawings[0], width))]
-        return [(f"{name}:{i + 1}", render.render(d, width)) for i, d in enumerate(drawings)]
-    return [(name, images.load_image(path))]
+    problem = regular_file_problem(path)
+    if problem is not None:
+        yield name, ValueError(f"{name}: {problem}")
+        return
+    try:
+        if _is_jsonl(name):
+            for lineno, item in drawing.iter_jsonl_records(path):
+                where = f"{name}:{lineno}"
+                if isinstance(item, Exception):
+                    yield where, item
+                    continue
+                try:
+                    yield where, render.render(item, width)
+                except drawing.DrawingError as exc:
+                    yield where, drawing.DrawingError(f"{where}: {exc}")
+        elif _is_drawing_file(name):
+            loaded = drawing.load(path)
+            try:
+                yield name, render.render(loaded, width)
+            except drawing.DrawingError as exc:
+                yield name, drawing.DrawingError(f"{name}: {exc}")
+        else:
+            yield name, images.load_image(path)
+    except (drawing.DrawingError, images.ImageError) as exc:
+        yield name, exc
+    except (ValueError, OSError) as exc:
+        yield name, ValueError(f"{name}: {exc}")
+
+
+def _model_inputs(files: list[str], width: float):
+    """(name, preprocessed model input or the error message) for every input, in order."""
+    from digitpad.preprocess import preprocess
+
+    for raw in files:
+        for name, canvas in _inputs_of(Path(raw), width):
+            if isinstance(canvas, Exception):
+                yield name, str(canvas)
+                continue
+            x = preprocess(canvas)
+            del canvas  # one canvas alive at a time (up to 8192x8192 pixels)
+            yield name, (x if x is not None else f"{name}: no ink found (blank image)")
+
+
+def _batches(items, size: int):
+    """Lists of (name, input or error) holding at most ``size`` model inputs (and at most
+    4 * size entries, so a file of nothing but bad lines stays bounded too)."""
+    batch, inputs = [], 0
+    for item in items:
+        batch.append(item)
+        inputs += not isinstance(item[1], str)
+        if inputs >= size or len(batch) >= 4 * size:
+            yield batch
+            batch, inputs = [], 0
+    if batch:
+        yield batch
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from digitpad.drawing import DrawingError
-    from digitpad.images import ImageError
-    from digitpad.preprocess import preprocess
+    """Name the digit of every input; one bad input (file or .jsonl line) costs that input only."""
+    from digitpad.recognizer import Prediction
 
     recognizer = _load_recognizer(args.model)
     failures = 0
-    for raw in args.files:
-        try:
-            items = _inputs_of(Path(raw), args.width)
-        except (DrawingError, ImageError, ValueError, OSError) as exc:
-            _error(str(exc))
-            failures += 1
-            continue
-        for name, canvas in items:
-            x = preprocess(canvas)
-            if x is None:
-                _error(f"{name}: no ink found (blank image)")
+    for batch in _batches(_model_inputs(args.files, args.width), BATCH_SIZE):
+        xs = [v for _, v in batch if not isinstance(v, str)]
+        probs = iter(recognizer.predict_batch(np.concatenate(xs)) if xs else ())
+        for name, value in batch:
+            if isinstance(value, str):
                 failures += 1
+                _error(value)
+                if args.json:
+                    print(json.dumps({"input": name, "error": value}), flush=True)
                 continue
-            pred = recognizer.predict(x)
+            pred = Prediction(next(probs))
+            not_sure = pred.confidence < recognizer.not_sure_threshold
             if args.json:
-                print(json.dumps({"input": name, "digit": pred.digit,
+                print(json.dumps({"input": name, "digit": pred.digit, "not_sure": not_sure,
                                   "probs": [round(float(p), 6) for p in pred.probs]}))
             else:
-                sure = "" if pred.confidence >= recognizer.not_sure_threshold else "  (not sure)"
-                print(f"{name}: {pred.digit}  {pred.confidence * 100:.1f} %{sure}")
+                print(f"{name}: {pred.digit}  {pred.confidence * 100:.1f} %{'  (not sure)' if not_sure else ''}")
+        sys.stdout.flush()
     return 1 if failures else 0
+
+
+def pen_width(text: str) -> float:
+    """argparse type of --width: a finite pen width in canvas pixels, within the format's limits."""
+    from digitpad.drawing import MAX_STROKE_WIDTH
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (MIN_WIDTH <= value <= MAX_STROKE_WIDTH):  # also False for nan
+        raise argparse.ArgumentTypeError(
+            f"pen width must be a number from {MIN_WIDTH:g} to {MAX_STROKE_WIDTH:g} canvas pixels, got {text!r}")
+    return value
 
 
 def _print_matrix(matrix: np.ndarray) -> None:
@@ -146,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="name the digit in images (PNG/JPEG/BMP) or drawings (.json/.jsonl)")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
-    p.add_argument("--width", type=float, default=DEFAULT_STROKE_WIDTH,
+    p.add_argument("--width", type=pen_width, default=DEFAULT_STROKE_WIDTH,
                    help="pen width for drawing strokes that carry none (default %(default)s)")
     p.add_argument("--model", default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_predict)
@@ -155,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--mnist", metavar="DIR", help="folder with MNIST's IDX files")
     e.add_argument("--split", choices=["test", "train"], default="test")
     e.add_argument("--drawings", metavar="FILE", help="labelled drawings, .jsonl or .jsonl.gz")
-    e.add_argument("--width", type=float, default=DEFAULT_STROKE_WIDTH,
+    e.add_argument("--width", type=pen_width, default=DEFAULT_STROKE_WIDTH,
                    help="pen width for strokes that carry none (default %(default)s)")
     e.add_argument("--writers", choices=["all", "train", "val", "test"], default="all",
                    help="only the drawings of these writers (digitpad.splits: test = held out from training)")
@@ -169,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
 GUI_OPTIONS = ("--quit-after",)
 
 
+COMMANDS = ("predict", "eval")
+
+
 def _wants_gui(argv: list[str]) -> bool:
     """No arguments, a window option, or an existing file to open -> the window."""
     if not argv:
@@ -176,11 +257,29 @@ def _wants_gui(argv: list[str]) -> bool:
     first = argv[0]
     if first.startswith("-"):
         return first.split("=")[0] in GUI_OPTIONS
-    return first not in ("predict", "eval") and Path(first).exists()
+    return first not in COMMANDS and Path(first).exists()
+
+
+def _file_for_window_problem(argv: list[str]) -> str | None:
+    """Why the file named as the first argument (`digitpad FILE`) cannot be opened, if it
+    looks like a file (a suffix or a folder in it) rather than a mistyped command."""
+    if not argv or argv[0].startswith("-") or argv[0] in COMMANDS:
+        return None
+    first = argv[0]
+    if not (Path(first).suffix or os.sep in first or "/" in first or Path(first).exists()):
+        return None
+    from digitpad.files import regular_file_problem
+
+    problem = regular_file_problem(first)
+    return f"{first}: {problem}" if problem else None
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    problem = _file_for_window_problem(argv)
+    if problem is not None:
+        _error(problem)
+        return 1
     if _wants_gui(argv):
         return _run_gui(argv)
     args = build_parser().parse_args(argv)

@@ -49,6 +49,24 @@ def load_metadata(model: Path) -> dict[str, Any]:
         return {}
 
 
+#: How far a row of probabilities may sum from 1 (float32 softmax rounding is ~1e-6).
+SUM_TOLERANCE = 1e-3
+
+
+def probability_problem(probs: np.ndarray) -> str | None:
+    """None if every row is a probability distribution; else what is wrong, in words.  A model
+    that outputs logits or scores would otherwise be shown as "1851 % confident"."""
+    if not np.all(np.isfinite(probs)):
+        return "NaN or infinite values"
+    if probs.size and float(probs.min()) < 0.0:
+        return f"negative values (min {float(probs.min()):.4g})"
+    sums = probs.sum(axis=1, dtype=np.float64)
+    worst = int(np.argmax(np.abs(sums - 1.0))) if len(sums) else 0
+    if len(sums) and abs(sums[worst] - 1.0) > SUM_TOLERANCE:
+        return f"a row sums to {sums[worst]:.6g}, not 1"
+    return None
+
+
 class Recognizer:
     """A loaded digit model.  Construction validates everything, so later calls cannot fail on I/O."""
 
@@ -100,8 +118,12 @@ class Recognizer:
         except Exception as exc:
             raise ModelError(f"model {self.path} failed to run: {exc}") from None
         probs = np.asarray(probs, dtype=np.float32)
-        if probs.shape != (batch.shape[0], NUM_CLASSES) or not np.all(np.isfinite(probs)):
+        if probs.shape != (batch.shape[0], NUM_CLASSES):
             raise ModelError(f"model {self.path} returned invalid output of shape {probs.shape}")
+        problem = probability_problem(probs)
+        if problem is not None:
+            raise ModelError(f"model {self.path} does not output probabilities: {problem} "
+                             "(a digit model ends in a softmax)")
         return probs
 
     def predict(self, model_input: np.ndarray) -> Prediction:

@@ -143,3 +143,139 @@ def test_unexpected_error_is_one_line_not_a_traceback(files, monkeypatch, capsys
     monkeypatch.setenv("DIGITPAD_DEBUG", "1")
     with pytest.raises(RuntimeError):
         cli.main(["predict", str(files["one.json"])])
+
+
+# ---------------------------------------------------------------- issue 11, item 6
+
+def test_a_bad_jsonl_line_costs_that_line_only(files, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(dr.dumps(one_drawing()) + "\n{not json\n" + dr.dumps(zero_drawing()) + "\n"
+                    + '{"width": 280, "height": 280, "strokes": [{"points": [[1, "x"]]}]}\n')
+    r = run("predict", str(path))
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[0].startswith(f"{path}:1: 1 ")
+    assert r.stdout.splitlines()[1].startswith(f"{path}:3: 0 ")
+    errors = r.stderr.strip().splitlines()
+    assert len(errors) == 2 and "Traceback" not in r.stderr
+    assert errors[0].startswith(f"digitpad: error: {path}:2: ") and errors[1].startswith(f"digitpad: error: {path}:4: ")
+
+
+def test_json_output_has_error_records_and_not_sure(files, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(dr.dumps(one_drawing()) + "\n[]\n")
+    r = run("predict", "--json", str(path), str(files["blank.png"]), str(tmp_path / "gone.png"))
+    assert r.returncode == 1
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert records[0]["input"] == f"{path}:1" and records[0]["digit"] == 1 and records[0]["not_sure"] is False
+    assert [rec["input"] for rec in records[1:]] == [f"{path}:2", str(files["blank.png"]), str(tmp_path / "gone.png")]
+    assert all(set(rec) == {"input", "error"} for rec in records[1:])
+    assert f"{path}:2" in records[1]["error"] and "no ink" in records[2]["error"]
+    assert records[3]["error"].endswith("gone.png: no such file")
+
+
+def test_special_files_are_refused_without_hanging(files, tmp_path):
+    """A FIFO, a device, a folder and a symlink loop: each refused by name before any read."""
+    import os
+
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    img_fifo = tmp_path / "pipe.png"
+    os.mkfifo(img_fifo)
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    r = run("predict", str(fifo), str(img_fifo), "/dev/zero", str(loop), str(folder), str(files["one.json"]))
+    assert r.returncode == 1
+    assert r.stdout.startswith(f"{files['one.json']}: 1 ")
+    errors = r.stderr.strip().splitlines()
+    assert errors == [f"digitpad: error: {fifo}: is a FIFO (named pipe), not a regular file",
+                      f"digitpad: error: {img_fifo}: is a FIFO (named pipe), not a regular file",
+                      "digitpad: error: /dev/zero: is a device, not a regular file",
+                      f"digitpad: error: {loop}: too many levels of symbolic links (a symlink loop)",
+                      f"digitpad: error: {folder}: is a folder, not a file"]
+    # the window is not started on them either
+    r = run(str(fifo))
+    assert r.returncode == 1 and r.stderr.strip() == f"digitpad: error: {fifo}: is a FIFO (named pipe), not a regular file"
+
+
+def test_missing_file_for_the_window_says_so(tmp_path):
+    r = run(str(tmp_path / "missing.json"))
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"digitpad: error: {tmp_path / 'missing.json'}: no such file"
+    r = run("missing.json")
+    assert r.returncode == 1 and r.stderr.strip() == "digitpad: error: missing.json: no such file"
+    r = run("predcit")  # a mistyped command is still argparse's business
+    assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+@pytest.mark.parametrize("width", ["nan", "inf", "-inf", "0", "-3", "0.1", "1e6", "abc", ""])
+def test_width_is_validated(files, width):
+    r = run("predict", f"--width={width}", str(files["one.json"]))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--width" in r.stderr and "pen width must be a number from 0.5 to 1024" in r.stderr
+
+
+def _constant_model(path, row) -> None:
+    """An ONNX model mapping any (N, 1, 28, 28) batch to N copies of ``row``."""
+    from onnx import TensorProto, helper, save
+
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["image"], ["mean"], axes=[1, 2, 3], keepdims=1),
+         helper.make_node("Reshape", ["mean", "shape"], ["col"]),
+         helper.make_node("Mul", ["col", "zero"], ["zeros"]),
+         helper.make_node("Add", ["zeros", "row"], ["probs"])],
+        "constant",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, 28, 28])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 10])],
+        initializer=[helper.make_tensor("shape", TensorProto.INT64, [2], [-1, 1]),
+                     helper.make_tensor("zero", TensorProto.FLOAT, [1], [0.0]),
+                     helper.make_tensor("row", TensorProto.FLOAT, [1, 10], list(row))])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    save(model, str(path))
+
+
+@pytest.mark.parametrize("row,why", [
+    ([18.51, 0.3, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], "negative"),
+    ([18.51, 0.3, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], "sums to"),
+    ([0.5, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], "sums to"),
+    ([float("nan")] + [0.1] * 9, "NaN"),
+])
+def test_model_without_probabilities_is_a_model_error(files, tmp_path, row, why):
+    model = tmp_path / "logits.onnx"
+    _constant_model(model, row)
+    r = run("predict", "--model", str(model), str(files["one.json"]))
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "%" not in r.stdout
+    assert r.stderr.startswith(f"digitpad: error: model {model} does not output probabilities")
+    assert why in r.stderr
+
+
+def test_model_with_probabilities_still_accepted(files, tmp_path):
+    model = tmp_path / "fixed.onnx"
+    _constant_model(model, [0.0, 0.0, 0.0, 0.9, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0])
+    r = run("predict", "--model", str(model), str(files["one.json"]))
+    assert r.returncode == 0 and ": 3  90.0 %" in r.stdout
+
+
+def _peak_rss_kb(*args: str) -> tuple[int, subprocess.CompletedProcess]:
+    code = ("import resource, sys\nfrom digitpad.cli import main\nrc = main(sys.argv[1:])\n"
+            "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+            "sys.exit(rc)")
+    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    line = [x for x in r.stderr.splitlines() if x.startswith("PEAK_RSS_KB")][-1]
+    return int(line.split()[1]), r
+
+
+def test_jsonl_is_streamed_memory_flat_in_its_length(tmp_path):
+    """A .jsonl of large canvases is rendered and predicted a line at a time: 80 lines of
+    2000x2000 canvases (4 MB each) need no more memory than 8 (generous bound: 100 MB)."""
+    line = dr.dumps(dr.Drawing(2000, 2000, [dr.Stroke([(1000.0, 300.0, 1.0), (1010.0, 1700.0, 1.0)], width=120.0)]))
+    short, long = tmp_path / "short.jsonl", tmp_path / "long.jsonl"
+    short.write_text((line + "\n") * 8)
+    long.write_text((line + "\n") * 80)
+    small, r1 = _peak_rss_kb("predict", str(short))
+    big, r2 = _peak_rss_kb("predict", str(long))
+    assert r1.returncode == 0 and r2.returncode == 0, r1.stderr + r2.stderr
+    assert len(r2.stdout.splitlines()) == 80 and all(": 1 " in x for x in r2.stdout.splitlines())
+    assert big - small < 100_000, f"peak RSS {small} kB for 8 lines, {big} kB for 80"
