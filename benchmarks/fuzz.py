@@ -1,7 +1,15 @@
-"""Long fuzz run of the three readers: preprocessor, drawing reader (+ renderer), image reader.
+"""Long fuzz run of what users can feed digitpad: a table of targets (TARGETS).
 
     .venv/bin/python benchmarks/fuzz.py                 # 100,000 inputs in total (default)
     .venv/bin/python benchmarks/fuzz.py --examples 3000 --seed 1
+    .venv/bin/python benchmarks/fuzz.py --only model jsonl special-files --tracemalloc
+
+Targets: the preprocessor, the drawing reader (+ renderer), the image reader, model files
+(random and mutated ONNX bytes -> ModelError only), whole .jsonl streams through the CLI's
+streaming predict path, and special files (FIFO, folder, /dev/zero, symlink loops).  Other
+modules add targets with ``register(Target(...))`` (settings files, the window's open path).
+Each input's memory is recorded: the growth of the process's peak RSS it caused, and with
+--tracemalloc the peak of Python/numpy allocations during it; the worst input is printed.
 
 Each reader first gets its special inputs, once per run and counted with the rest: 2000x2000
 and 1xN arrays; a 1,000,000-point drawing, a 100 MB file, a gzip bomb, 1,000,000-deep nesting,
@@ -24,12 +32,16 @@ import io
 import json
 import os
 import random
+import resource
 import signal
 import sys
 import tempfile
 import time
 import traceback
+import tracemalloc
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -39,11 +51,12 @@ from PIL import Image  # noqa: E402
 from digitpad import drawing as dr  # noqa: E402
 from digitpad import render  # noqa: E402
 from digitpad.images import ImageError, load_image  # noqa: E402
+from digitpad.recognizer import ModelError, Recognizer  # noqa: E402
 from digitpad.preprocess import preprocess  # noqa: E402
 
 
-class Hang(Exception):
-    pass
+class Hang(BaseException):
+    """SIGALRM's exception: a BaseException, so no reader's or the CLI's catch-all swallows it."""
 
 
 def _alarm(signum, frame):
@@ -388,24 +401,258 @@ def check_image(path_name: str, out) -> None:
     assert isinstance(out, np.ndarray) and out.ndim == 2 and out.dtype == np.uint8 and out.size > 0
 
 
+# ------------------------------------------------------------------ model files
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "digit.onnx"
+
+
+def gen_model_bytes(rng: random.Random, seed: bytes) -> bytes:
+    """Mutated shipped model (header bytes more often: that is where the graph's structure is),
+    cut short, random bytes, or empty."""
+    r = rng.random()
+    if r < 0.05:
+        return b""
+    if r < 0.15:
+        return rng.randbytes(rng.randint(1, 4096))
+    raw = bytearray(seed)
+    if rng.random() < 0.3:
+        raw = raw[: rng.randint(0, len(raw))]
+    span = 256 if rng.random() < 0.6 else len(raw)
+    for _ in range(rng.randint(1, 8)):
+        if raw:
+            raw[rng.randrange(min(span, len(raw)))] = rng.choice([0, 1, 0x7F, 0x80, 0xFF, rng.randrange(256)])
+    return bytes(raw)
+
+
+def check_model(path: Path) -> None:
+    """Recognizer(path) and a prediction: valid probabilities or ModelError, nothing else."""
+    rec = Recognizer(path)
+    probs = rec.predict_batch(np.zeros((2, 1, 28, 28), np.float32))
+    assert probs.shape == (2, 10) and np.isfinite(probs).all(), "invalid probabilities passed the checks"
+
+
+def run_model(rng: random.Random, tmp: Path, seed: bytes, save) -> None:
+    raw = gen_model_bytes(rng, seed)
+    path = tmp / "fuzz.onnx"
+    path.write_bytes(raw)
+    LAST["save"] = ("model.onnx", lambda p: p.write_bytes(raw))
+    try:
+        try:
+            check_model(path)
+        except ModelError as exc:
+            assert str(path) in str(exc), "ModelError does not name the file"
+    except BaseException:
+        save("model.onnx", lambda p: p.write_bytes(raw))
+        raise
+
+
+def special_model_inputs(tmp: Path):
+    (tmp / "empty.onnx").write_bytes(b"")
+    (tmp / "text.onnx").write_text("not a model\n")
+    (tmp / "half.onnx").write_bytes(MODEL.read_bytes()[: MODEL.stat().st_size // 2])
+    return {label: (lambda p=tmp / name: check_model(p)) for label, name in
+            {"empty model file": "empty.onnx", "text as model": "text.onnx", "half a model": "half.onnx"}.items()}
+
+
+# ------------------------------------------------------------------ .jsonl streams (the CLI's path)
+
+_RECOGNIZER: list = []
+
+
+def predict_stream(path: Path) -> list[dict]:
+    """``digitpad predict --json FILE`` in-process with the model loaded once; the JSON records."""
+    import contextlib
+
+    from digitpad import cli
+
+    if not _RECOGNIZER:
+        _RECOGNIZER.append(Recognizer())
+    out, err = io.StringIO(), io.StringIO()
+    original = cli._load_recognizer
+    cli._load_recognizer = lambda _path: _RECOGNIZER[0]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = cli.main(["predict", "--json", str(path)])
+    finally:
+        cli._load_recognizer = original
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert rc in (0, 1), f"exit status {rc}: {err.getvalue()[-300:]}"
+    assert (rc == 1) == any("error" in r for r in records), "exit status does not match the error records"
+    for r in records:
+        assert set(r) in ({"input", "error"}, {"input", "digit", "not_sure", "probs"}), f"bad record {r}"
+        assert "error" not in r or str(path) in r["error"], "error record does not name the file"
+    return records
+
+
+def run_jsonl(rng: random.Random, tmp: Path, save) -> None:
+    lines = [gen_drawing_text(rng).replace("\n", " ") for _ in range(rng.choice([0, 1, 2, rng.randint(1, 12)]))]
+    if rng.random() < 0.2:
+        lines.insert(rng.randint(0, len(lines)), "")
+    raw = ("\n".join(lines) + ("\n" if rng.random() < 0.8 else "")).encode("utf-8", "surrogatepass")
+    name = "s.jsonl"
+    if rng.random() < 0.2:
+        raw, name = gzip.compress(raw), "s.jsonl.gz"
+        if rng.random() < 0.3:
+            raw = raw[: rng.randint(0, len(raw))]
+    path = tmp / name
+    path.write_bytes(raw)
+    LAST["save"] = (name, lambda p: p.write_bytes(raw))
+    try:
+        predict_stream(path)
+    except BaseException:
+        save(name, lambda p: p.write_bytes(raw))
+        raise
+
+
+def special_jsonl_inputs(tmp: Path):
+    good = json.dumps({"width": 280, "height": 280, "strokes": [{"points": [[140, 40], [145, 240]]}]})
+    (tmp / "long.jsonl").write_text((good + "\n") * 2000)
+    (tmp / "bad.jsonl").write_text(("{oops\n" + good + "\n") * 500)
+    big = json.dumps({"width": 8192, "height": 8192, "strokes": [{"width": 400, "points": [[4000, 500], [4100, 7600]]}]})
+    (tmp / "big.jsonl").write_text((big + "\n") * 6)
+    return {
+        "2,000 good lines": lambda: len(predict_stream(tmp / "long.jsonl")),
+        "1,000 lines, every other one bad": lambda: len(predict_stream(tmp / "bad.jsonl")),
+        "6 lines of 8192x8192 canvases": lambda: len(predict_stream(tmp / "big.jsonl")),
+    }
+
+
+# ------------------------------------------------------------------ special files
+
+def special_file_inputs(tmp: Path):
+    """Things that are not regular files, through every reader and the CLI: each must be
+    refused at once, by name (a FIFO opened for reading would block for ever)."""
+    os.mkfifo(tmp / "fifo.jsonl")
+    os.mkfifo(tmp / "fifo.png")
+    os.mkfifo(tmp / "fifo.json")
+    (tmp / "folder.json").mkdir()
+    (tmp / "loop.png").symlink_to(tmp / "loop.png")
+    (tmp / "a.jsonl").symlink_to(tmp / "b.jsonl")
+    (tmp / "b.jsonl").symlink_to(tmp / "a.jsonl")
+    paths = [tmp / "fifo.jsonl", tmp / "fifo.png", tmp / "fifo.json", tmp / "folder.json", Path("/dev/zero"),
+             tmp / "loop.png", tmp / "a.jsonl"]
+
+    def refused_everywhere(path: Path) -> None:
+        for reader, error in ((load_image, ImageError), (dr.load, dr.DrawingError), (dr.load_any, dr.DrawingError)):
+            try:
+                reader(path)
+            except error as exc:
+                assert path.name in str(exc), f"{reader.__name__}: error does not name {path}"
+            else:
+                raise AssertionError(f"{reader.__name__} accepted {path}")
+        records = predict_stream(path)
+        assert len(records) == 1 and "error" in records[0], records
+
+    return {f"{p.name} ({'device' if p.parent == Path('/dev') else p.suffix})": (lambda p=p: refused_everywhere(p))
+            for p in paths}
+
+
+# ------------------------------------------------------------------ the table of targets
+
+@dataclass
+class Target:
+    """One thing users can feed digitpad.  ``run(rng, ctx)`` tries one generated input and
+    raises only on a failure; ``specials(ctx)`` gives {label: callable} run once per run
+    (a callable may raise one of ``expected``); ``share`` is its part of --examples."""
+
+    name: str
+    run: Callable[[random.Random, "Context"], None]
+    specials: Callable[["Context"], dict[str, Callable[[], object]]] = lambda ctx: {}
+    expected: tuple[type[BaseException], ...] = ()
+    share: float = 1.0
+
+
+@dataclass
+class Context:
+    tmp: Path
+    save: Callable[[str, Callable[[Path], None]], None]
+    image_seeds: list = field(default_factory=list)
+    model_seed: bytes = b""
+
+
+def _special_checked(specials: dict, check) -> dict:
+    return {k: (lambda f=f: [check(a) for a in f()]) for k, f in specials.items()}
+
+
+TARGETS: list[Target] = [
+    Target("preprocess", lambda rng, ctx: run_preprocess(rng, ctx.save),
+           lambda ctx: _special_checked(special_preprocess_inputs(), lambda a: check_model_input(preprocess(a))),
+           share=1.0),
+    Target("drawing", lambda rng, ctx: run_drawing(rng, ctx.tmp, ctx.save),
+           lambda ctx: _special_checked(special_drawing_inputs(ctx.tmp), check_drawing), (dr.DrawingError,), 1.0),
+    Target("image", lambda rng, ctx: run_image(rng, ctx.tmp, ctx.image_seeds, ctx.save),
+           lambda ctx: _special_checked(special_image_inputs(ctx.tmp), lambda a: check_image("", a)), (ImageError,), 1.0),
+    Target("model", lambda rng, ctx: run_model(rng, ctx.tmp, ctx.model_seed, ctx.save),
+           lambda ctx: special_model_inputs(ctx.tmp), (ModelError,), 0.03),
+    Target("jsonl", lambda rng, ctx: run_jsonl(rng, ctx.tmp, ctx.save),
+           lambda ctx: special_jsonl_inputs(ctx.tmp), (), 0.1),
+    Target("special-files", lambda rng, ctx: None, lambda ctx: special_file_inputs(ctx.tmp), (), 0.0),
+]
+
+
+def register(target: Target) -> None:
+    """Add a target (another module's reader: settings files, the window's open path)."""
+    TARGETS.append(target)
+
+
+# ------------------------------------------------------------------ memory per input
+
+class Memory:
+    """Per input: how much it raised the process's peak RSS (cheap, always on) and, with
+    tracemalloc, the peak of Python and numpy allocations while it ran."""
+
+    def __init__(self, use_tracemalloc: bool) -> None:
+        self.tracemalloc = use_tracemalloc
+        if use_tracemalloc:
+            tracemalloc.start()
+        self.worst: dict[str, tuple[float, str]] = {}
+
+    @staticmethod
+    def _peak_rss() -> int:
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return kb * 1024 if sys.platform != "darwin" else kb
+
+    def start(self) -> None:
+        self._rss0 = self._peak_rss()
+        if self.tracemalloc:
+            tracemalloc.reset_peak()
+
+    def stop(self, target: str, label: str) -> float:
+        """Bytes attributed to the input just run; the worst per target is kept."""
+        used = float(self._peak_rss() - self._rss0)
+        if self.tracemalloc:
+            used = max(used, float(tracemalloc.get_traced_memory()[1]))
+        if used > self.worst.get(target, (-1.0, ""))[0]:
+            self.worst[target] = (used, label)
+        return used
+
+
 # ------------------------------------------------------------------ driver
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--examples", type=int, default=100_000, help="generated inputs in total, split over the readers")
+    ap.add_argument("--examples", type=int, default=100_000, help="generated inputs in total, split over the targets")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=float, default=5.0, help="seconds after which one input counts as a hang")
     ap.add_argument("--save", type=Path, default=Path("fuzz-failures"), help="folder for failing inputs")
+    ap.add_argument("--only", nargs="+", metavar="TARGET", help="run only these targets: "
+                    + ", ".join(t.name for t in TARGETS))
+    ap.add_argument("--tracemalloc", action="store_true", help="also trace Python/numpy allocations per input (slower)")
     args = ap.parse_args(argv)
 
     import warnings
     warnings.simplefilter("ignore")  # Pillow warns on corrupt TIFF tags; not failures
     signal.signal(signal.SIGALRM, _alarm)
     rng = random.Random(args.seed)
-    seeds = image_seeds()
-    per = {"preprocess": args.examples // 3, "drawing": args.examples // 3}
-    per["image"] = args.examples - per["preprocess"] - per["drawing"]
-    stats = {name: {"inputs": 0, "crashes": 0, "hangs": 0, "seconds": 0.0, "slowest": 0.0} for name in per}
+    targets = [t for t in TARGETS if not args.only or t.name in args.only]
+    unknown = set(args.only or ()) - {t.name for t in TARGETS}
+    if unknown:
+        ap.error(f"unknown target(s): {', '.join(sorted(unknown))}")
+    total_share = sum(t.share for t in targets) or 1.0
+    per = {t.name: int(args.examples * t.share / total_share) for t in targets}
+    stats = {t.name: {"inputs": 0, "crashes": 0, "hangs": 0, "seconds": 0.0, "slowest": 0.0} for t in targets}
+    memory = Memory(args.tracemalloc)
     examples_shown = 0
 
     with tempfile.TemporaryDirectory(prefix="digitpad-fuzz-") as tmpdir:
@@ -417,41 +664,30 @@ def main(argv=None) -> int:
             failure_no[0] += 1
             writer(args.save / f"{failure_no[0]:04d}-{kind}")
 
-        jobs = {
-            "preprocess": lambda: run_preprocess(rng, save),
-            "drawing": lambda: run_drawing(rng, tmp, save),
-            "image": lambda: run_image(rng, tmp, seeds, save),
-        }
-        # Each special returns results to check or raises the reader's own error; timed like any input.
-        specials = {
-            "preprocess": {k: (lambda f=f: [check_model_input(preprocess(a)) for a in f()])
-                           for k, f in special_preprocess_inputs().items()},
-            "drawing": {k: (lambda f=f: [check_drawing(d) for d in f()])
-                        for k, f in special_drawing_inputs(tmp).items()},
-            "image": {k: (lambda f=f: [check_image("", a) for a in f()])
-                      for k, f in special_image_inputs(tmp).items()},
-        }
-        expected = {"preprocess": (), "drawing": (dr.DrawingError,), "image": (ImageError,)}
+        ctx = Context(tmp, save, image_seeds(), MODEL.read_bytes())
         start_all = time.perf_counter()
-        for name, count in per.items():
-            st = stats[name]
-            todo = [(None, jobs[name])] * count
-            todo = list(specials[name].items()) + todo[len(specials[name]):]
+        for target in targets:
+            name, st = target.name, stats[target.name]
+            specials = list(target.specials(ctx).items())
+            todo = specials + [(None, target.run)] * max(0, per[name] - len(specials))
             for label, job in todo:
                 LAST.clear()
                 outcome = "crash or hang"
                 t0 = time.perf_counter()
+                memory.start()
                 signal.setitimer(signal.ITIMER_REAL, args.limit)
                 hung = False
                 try:
                     if label is not None:
                         try:
-                            outcome = f"{len(job())} result(s), valid"
-                        except expected[name] as exc:
+                            result = job()
+                            outcome = f"{len(result)} result(s), valid" if isinstance(result, list) else \
+                                f"ok ({result})" if result is not None else "ok"
+                        except target.expected as exc:
                             assert str(exc).strip(), "empty error message"
                             outcome = f"{type(exc).__name__}: {str(exc).replace(str(tmp), '')[-90:]}"
                     else:
-                        job()
+                        job(rng, ctx)
                     signal.setitimer(signal.ITIMER_REAL, 0)
                     hung = time.perf_counter() - t0 > args.limit
                 except Hang:
@@ -461,13 +697,15 @@ def main(argv=None) -> int:
                     st["crashes"] += 1
                     if examples_shown < 5:
                         examples_shown += 1
-                        print(f"--- {name} crash:", file=sys.stderr)
+                        print(f"--- {name} crash ({label or 'generated input'}):", file=sys.stderr)
                         traceback.print_exc(limit=4)
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
                 elapsed = time.perf_counter() - t0
+                used = memory.stop(name, label or f"generated input #{st['inputs'] + 1}")
                 if label is not None:
-                    print(f"  {name} special: {label}: {elapsed:.2f} s -> {outcome}", file=sys.stderr)
+                    print(f"  {name} special: {label}: {elapsed:.2f} s, {used / 2**20:.0f} MB -> {outcome}",
+                          file=sys.stderr)
                 if hung:
                     st["hangs"] += 1
                     print(f"--- {name} hang ({elapsed:.2f} s): {label or 'generated input'}", file=sys.stderr)
@@ -478,14 +716,19 @@ def main(argv=None) -> int:
                 st["slowest"] = max(st["slowest"], elapsed)
         total = time.perf_counter() - start_all
 
-    print(f"fuzz: seed {args.seed}, hang limit {args.limit:g} s per input")
-    print(f"{'reader':<12}{'inputs':>10}{'crashes':>9}{'hangs':>7}{'seconds':>10}{'slowest s':>11}")
+    print(f"fuzz: seed {args.seed}, hang limit {args.limit:g} s per input, memory per input as "
+          f"{'max(peak RSS growth, tracemalloc peak)' if args.tracemalloc else 'peak RSS growth'}")
+    print(f"{'target':<14}{'inputs':>10}{'crashes':>9}{'hangs':>7}{'seconds':>10}{'slowest s':>11}"
+          f"{'worst MB':>10}  worst input")
     for name, st in stats.items():
-        print(f"{name:<12}{st['inputs']:>10,}{st['crashes']:>9}{st['hangs']:>7}{st['seconds']:>10.1f}{st['slowest']:>11.2f}")
+        used, label = memory.worst.get(name, (0.0, ""))
+        print(f"{name:<14}{st['inputs']:>10,}{st['crashes']:>9}{st['hangs']:>7}{st['seconds']:>10.1f}"
+              f"{st['slowest']:>11.2f}{used / 2**20:>10.1f}  {label}")
     n = sum(s["inputs"] for s in stats.values())
     crashes = sum(s["crashes"] for s in stats.values())
     hangs = sum(s["hangs"] for s in stats.values())
-    print(f"{'total':<12}{n:>10,}{crashes:>9}{hangs:>7}{total:>10.1f}")
+    print(f"{'total':<14}{n:>10,}{crashes:>9}{hangs:>7}{total:>10.1f}")
+    print(f"peak RSS of the whole run: {Memory._peak_rss() / 2**20:.0f} MB")
     return 1 if crashes or hangs else 0
 
 

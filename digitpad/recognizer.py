@@ -83,8 +83,10 @@ class Recognizer:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         try:
+            # enable_fallback=0: on a failed load onnxruntime would otherwise print "EP Error ...
+            # Falling back" to stdout (corrupting `predict --json`) and retry the same provider.
             self._session = ort.InferenceSession(
-                str(self.path), sess_options=options, providers=["CPUExecutionProvider"]
+                str(self.path), sess_options=options, providers=["CPUExecutionProvider"], enable_fallback=0
             )
         except Exception as exc:  # onnxruntime raises several unrelated types for bad files
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -279,3 +279,18 @@ def test_jsonl_is_streamed_memory_flat_in_its_length(tmp_path):
     assert r1.returncode == 0 and r2.returncode == 0, r1.stderr + r2.stderr
     assert len(r2.stdout.splitlines()) == 80 and all(": 1 " in x for x in r2.stdout.splitlines())
     assert big - small < 100_000, f"peak RSS {small} kB for 8 lines, {big} kB for 80"
+
+
+def test_corrupt_model_prints_nothing_on_stdout(files, tmp_path):
+    """onnxruntime's own fallback prints 'EP Error ... Falling back' to stdout when a session
+    fails to load; that text would corrupt `predict --json` output.  Only our one stderr line."""
+    from digitpad import resources
+
+    raw = bytearray(resources.model_path().read_bytes())
+    at = raw.index(b"image")  # the input's name: make it invalid UTF-8
+    raw[at + 1] = 0xC5
+    model = tmp_path / "mangled.onnx"
+    model.write_bytes(bytes(raw))
+    r = run("predict", "--json", "--model", str(model), str(files["one.json"]))
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith(f"digitpad: error: cannot load model {model}") and len(r.stderr.splitlines()) == 1

@@ -439,3 +439,20 @@ def test_incremental_dumps_equals_dumps(objs, data):
     incremental = dr.IncrementalDumps()
     for d in drawings:
         assert incremental(d) == dr.dumps(d)
+
+
+def test_fuzz_benchmark_new_targets_smoke(tmp_path):
+    """benchmarks/fuzz.py's model, .jsonl-stream and special-file targets run clean (a few
+    inputs each; the long run is the benchmark itself)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz.py"
+    r = subprocess.run([sys.executable, str(script), "--examples", "40", "--only", "model", "jsonl", "special-files",
+                        "--save", str(tmp_path / "failures")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr[-3000:]
+    rows = {line.split()[0]: line.split() for line in r.stdout.splitlines() if line.split()}
+    for target in ("model", "jsonl", "special-files"):
+        assert rows[target][2:4] == ["0", "0"], r.stdout  # no crashes, no hangs
+    assert "worst MB" in r.stdout
