@@ -210,3 +210,25 @@ def test_window_for_30_seconds_under_strace(tmp_path):
     _assert_clean(audit, proc, "window")
     assert audit.written, "the window wrote nothing at all: was it traced?"
     assert not (home / ".cache" / "Microsoft").exists()
+
+
+@pytest.mark.parametrize("user_value", [None, "0", "false", ""])
+def test_importing_digitpad_forces_onnxruntime_telemetry_off(user_value):
+    env = _env()
+    env.pop("ORT_DISABLE_TELEMETRY", None)
+    if user_value is not None:
+        env["ORT_DISABLE_TELEMETRY"] = user_value
+    code = "import os, digitpad; print(os.environ['ORT_DISABLE_TELEMETRY'])"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "1", proc.stderr
+
+
+def test_frozen_app_runtime_hook_forces_telemetry_off(monkeypatch):
+    """The PyInstaller runtime hook (runs before any import in the binary) is registered and forces it."""
+    hook = ROOT / "build_spec" / "rthook_offline.py"
+    spec = (ROOT / "build_spec" / "digitpad.spec").read_text(encoding="utf-8")
+    assert 'RUNTIME_HOOKS = [str(SPEC_DIR / "rthook_offline.py")]' in spec
+    assert spec.count("runtime_hooks=RUNTIME_HOOKS") == 2  # the app and the Windows windowed twin
+    monkeypatch.setenv("ORT_DISABLE_TELEMETRY", "0")
+    exec(compile(hook.read_text(encoding="utf-8"), str(hook), "exec"), {})
+    assert os.environ["ORT_DISABLE_TELEMETRY"] == "1"
