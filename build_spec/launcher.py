@@ -4,7 +4,6 @@ onnxruntime is imported before anything touches Qt: on Windows, Qt's and
 onnxruntime's DLLs (MSVC runtime, DirectML) clash when Qt loads first.
 """
 
-import digitpad  # noqa: F401  (first: sets ORT_DISABLE_TELEMETRY before onnxruntime loads; imports no Qt)
 import onnxruntime  # noqa: F401  (import order matters on Windows, see above)
 
 from digitpad.cli import main

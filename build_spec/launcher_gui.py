@@ -1,6 +1,5 @@
 """Frozen entry point of the windowed digitpad-gui executable (Windows only; see docs/binary.md)."""
 
-import digitpad  # noqa: F401  (first: sets ORT_DISABLE_TELEMETRY before onnxruntime loads; imports no Qt)
 import onnxruntime  # noqa: F401  (load onnxruntime's DLLs before Qt's on Windows)
 
 from digitpad.gui.app import main
