@@ -73,13 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         # A smoke test must neither depend on nor change the user's settings, autosave or log.
         import tempfile
 
-        from PySide6.QtCore import QSettings
-
         from digitpad.gui.autosave import Autosave
         from digitpad.gui.settings import Settings
 
         scratch = tempfile.TemporaryDirectory(prefix="digitpad-smoke-")
-        settings = Settings(QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat))
+        settings = Settings(Path(scratch.name) / "settings.ini")
         autosave = Autosave(scratch.name)
         logs.setup_logging(scratch.name)
     else:
@@ -106,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.excepthook = reporter.previous
     window.deleteLater()
     if settings is not None:
-        settings.store.sync()
+        settings.sync()
         window.autosave.flush()
         logs.stop_logging()
         scratch.cleanup()
