@@ -136,12 +136,16 @@ class ProbabilityChart(QWidget):
         self.painted.emit()
 
 
+#: What the answer says before there is ink (the canvas itself invites drawing).
+EMPTY_TEXT = "No ink yet"
+
+
 class Verdict(QWidget):
     """The large answer: the digit and how sure the model is, or 'not sure' with two candidates."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.digit_label = QLabel("–")
+        self.digit_label = QLabel("")
         self.digit_label.setTextFormat(Qt.TextFormat.RichText)
         self.detail_label = QLabel("")
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -164,7 +168,7 @@ class Verdict(QWidget):
         self.digit_label.setMinimumHeight(self.digit_label.fontMetrics().height())
         self.state = "hint"
         self._role: QPalette.ColorRole | None = None
-        self.show_hint("Draw a digit")
+        self.show_hint(EMPTY_TEXT)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -172,18 +176,27 @@ class Verdict(QWidget):
             self._set_digit_colour(self._role)
 
     def _set_digit_colour(self, role: QPalette.ColorRole | None) -> None:
+        """Colour the digit with a palette role (None: the muted tone of 'not sure' and hints).
+
+        Set as the label's own style sheet, not its palette: the answer card has a style
+        sheet, and its polish when the window is first shown replaced a palette set before
+        (a drawing restored at start showed its confident answer in the grey of 'not sure').
+        """
         self._role = role
-        pal = self.digit_label.palette()
         source = self.palette()
         colour = source.color(role) if role is not None else _mix(
             source.color(QPalette.ColorRole.Base), source.color(QPalette.ColorRole.Text), 0.4
         )
-        pal.setColor(QPalette.ColorRole.WindowText, colour)
-        self.digit_label.setPalette(pal)
+        self.digit_label.setStyleSheet(f"color: {colour.name()};")
+
+    def digit_colour(self) -> QColor:
+        """The colour the digit is drawn in (tests compare it with the palette)."""
+        return QColor(self.digit_label.styleSheet().split(":")[1].strip(" ;"))
 
     def show_hint(self, text: str) -> None:
+        """Nothing to judge yet: no digit (no stray dash), just a quiet line."""
         self.state = "hint"
-        self.digit_label.setText("–")
+        self.digit_label.setText("")
         self._set_digit_colour(None)
         self.detail_label.setText(text)
 

@@ -1,7 +1,8 @@
 """'What the model sees': the 28x28 model input scaled up with nearest-neighbour pixels.
 
 Shows the preprocessor's real output (ink bright on black, as the model gets
-it), so an odd prediction can be explained at a glance.
+it), so an odd prediction can be explained at a glance.  With no ink it shows
+the empty paper.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ class ModelPreview(QWidget):
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
         path = QPainterPath()
         path.addRoundedRect(rect, 8, 8)
-        painter.fillPath(path, Qt.GlobalColor.black)
+        if self._image is None:  # nothing drawn: the empty paper, as on the canvas, not a black square
+            painter.fillPath(path, self.palette().color(QPalette.ColorRole.Base))
+        else:
+            painter.fillPath(path, Qt.GlobalColor.black)
         if self._image is not None:
             painter.setClipPath(path)
             painter.drawImage(QRectF(self.rect()), self._image)

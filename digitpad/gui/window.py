@@ -42,7 +42,7 @@ from digitpad import resources
 from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
-from digitpad.gui.chart import ProbabilityChart, Verdict, percent
+from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
@@ -58,12 +58,30 @@ except ImportError:
 DRAWING_SUFFIXES = (".json", ".json.gz")
 DRAWING_FILTER = "digitpad drawings (*.json *.json.gz)"
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")"
+#: The Open dialog's first (default) filter: everything the app can open.
+OPEN_FILTER = "Drawings and images (" + " ".join(f"*{s}" for s in (*DRAWING_SUFFIXES, *IMAGE_SUFFIXES)) + ")"
 
 
 def app_icon() -> QIcon:
     """The app icon from assets/ when a colleague's icon is there; an empty icon otherwise."""
     path = resources.asset_path("digitpad.png")
     return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def unique_shortcuts(shortcuts: list) -> list[QKeySequence]:
+    """Key sequences for an action, each once, in order.
+
+    A standard key expands to the platform's bindings, which may already contain an
+    explicit extra (StandardKey.Quit is Ctrl+Q on Linux): Qt treats an action holding
+    the same sequence twice as an ambiguous overload and then ignores the key.
+    """
+    result: list[QKeySequence] = []
+    for item in shortcuts:
+        sequences = QKeySequence.keyBindings(item) if isinstance(item, QKeySequence.StandardKey) else [QKeySequence(item)]
+        for sequence in sequences:
+            if not sequence.isEmpty() and sequence not in result:
+                result.append(sequence)
+    return result
 
 
 def _is_drawing(path: Path) -> bool:
@@ -119,9 +137,31 @@ class MainWindow(QMainWindow):
                 self.settings.problem("the saved window geometry is not valid; using the default size")
             self.resize(980, 640)
         self._show_outcome(None)
-        messages = [self._restore_autosave()] + [f"Settings: {p}." for p in self._settings_problems()]
-        shown = [m for m in messages if m] or ["Draw with the mouse, a pen or a finger. Esc clears, Ctrl+Z undoes."]
-        self.statusBar().showMessage("  ".join(shown), 15000 if any(messages) else 8000)
+        self._state_message: str | None = None  # a status text true only while the canvas is unchanged
+        self._settings_note = "  ".join(f"Settings: {p}." for p in self._settings_problems())
+        restored = self._restore_autosave()
+        if restored:
+            self._show_state_message("  ".join(m for m in (restored, self._settings_note) if m), 15000)
+        elif self._settings_note:
+            self.statusBar().showMessage(self._settings_note, 15000)
+        else:
+            self.statusBar().showMessage("Draw with the mouse, a pen or a finger. Esc clears, Ctrl+Z undoes.", 8000)
+
+    def _show_state_message(self, text: str, timeout: int = 0) -> None:
+        """A status text describing the canvas as it is now; the next edit takes it away."""
+        self._state_message = text
+        self.statusBar().showMessage(text, timeout)
+
+    def _end_state_message(self) -> None:
+        """The canvas changed: a message about how it was would now mislead."""
+        if self._state_message is None:
+            return
+        if self.statusBar().currentMessage() == self._state_message:
+            if self._settings_note and self._settings_note in self._state_message:
+                self.statusBar().showMessage(self._settings_note, 10000)  # still true
+            else:
+                self.statusBar().clearMessage()
+        self._state_message = None
 
     def _settings_problems(self) -> list[str]:
         for problem in self.settings.problems:
@@ -242,7 +282,7 @@ class MainWindow(QMainWindow):
 
     def _action(self, text: str, slot, shortcuts: list, tip: str = "") -> QAction:
         action = QAction(text, self)
-        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setShortcuts(unique_shortcuts(shortcuts))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:
             action.setStatusTip(tip)
@@ -303,6 +343,7 @@ class MainWindow(QMainWindow):
         """Pen-up / edits (final) and the throttled live refresh while drawing."""
         self.predict_now()
         if final:
+            self._end_state_message()
             self.setWindowModified(True)
             self._update_actions()
             self._autosave_now()
@@ -322,7 +363,7 @@ class MainWindow(QMainWindow):
             self.latency_label.setText("no model")
             return
         if outcome is None or outcome.blank or outcome.prediction is None:
-            self.verdict.show_hint("Draw a digit")
+            self.verdict.show_hint(EMPTY_TEXT)
             self.chart.clear()
             if outcome is not None:
                 self.latency_label.setText("")
@@ -351,7 +392,7 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open drawing or image", self._start_dir(), f"{DRAWING_FILTER};;{IMAGE_FILTER};;All files (*)"
+            self, "Open drawing or image", self._start_dir(), f"{OPEN_FILTER};;{DRAWING_FILTER};;{IMAGE_FILTER};;All files (*)"
         )
         if path:
             self.open_path(path)
@@ -365,7 +406,7 @@ class MainWindow(QMainWindow):
 
                 self.canvas.set_picture(load_image(path))
                 self.current_path = None
-                self.statusBar().showMessage(f"Predicting image {path.name}", 5000)
+                self._show_state_message(f"Showing the image {path.name} (drawing on it starts a new drawing)")
             else:
                 drawing = drawing_io.load(path)
                 self.canvas.set_drawing(drawing)
