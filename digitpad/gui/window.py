@@ -11,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -90,6 +91,57 @@ def _is_drawing(path: Path) -> bool:
 
 def _is_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+#: Width of the answer card: the verdict beside the 28x28 preview, and ten bars with percentages.
+PANEL_WIDTH = 300
+
+
+class ToolRows(QWidget):
+    """The pen width and the edit buttons: one row when the window is wide, two when it is narrow."""
+
+    def __init__(self, first: list[QWidget], second: list[QWidget]) -> None:
+        super().__init__()
+        self._first, self._second = first, second
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(8)
+        self._grid.setVerticalSpacing(6)
+        self._one_row: bool | None = None
+        self._arrange(True)
+
+    def _needed(self) -> int:
+        widgets = self._first + self._second
+        return sum(w.minimumSizeHint().width() for w in widgets) + 8 * len(widgets) + 24
+
+    def _arrange(self, one_row: bool) -> None:
+        if one_row == self._one_row:
+            return
+        self._one_row = one_row
+        for widget in self._first + self._second:
+            self._grid.removeWidget(widget)
+        for column in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(column, 0)
+        for i, widget in enumerate(self._first):
+            self._grid.addWidget(widget, 0, i)
+        if one_row:
+            gap = len(self._first)
+            self._grid.setColumnStretch(gap, 1)
+            for i, widget in enumerate(self._second):
+                self._grid.addWidget(widget, 0, gap + 1 + i)
+        else:
+            self._grid.setColumnStretch(len(self._first), 1)
+            for i, widget in enumerate(self._second):
+                self._grid.addWidget(widget, 1, i)
+
+    def minimumSizeHint(self) -> QSize:
+        first = sum(w.minimumSizeHint().width() for w in self._first) + 8 * len(self._first)
+        second = sum(w.minimumSizeHint().width() for w in self._second) + 8 * len(self._second)
+        return QSize(max(first, second), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        self._arrange(self.width() >= self._needed())
+        super().resizeEvent(event)
 
 
 def _section_title(text: str) -> QLabel:
@@ -204,7 +256,8 @@ class MainWindow(QMainWindow):
         self.width_slider.setValue(int(self.settings.stroke_width))
         self.width_slider.setToolTip("Width of the next stroke (canvas units; the canvas is 280 wide)")
         self.width_slider.setAccessibleName("Pen width")
-        self.width_slider.setFixedWidth(160)
+        self.width_slider.setMinimumWidth(80)
+        self.width_slider.setMaximumWidth(200)
         self.width_value = QLabel()
         self.width_value.setMinimumWidth(self.width_value.fontMetrics().horizontalAdvance("48 px") + 4)
         self.width_slider.valueChanged.connect(self._on_width_changed)
@@ -215,63 +268,63 @@ class MainWindow(QMainWindow):
         self.clear_button = QPushButton("Clear")
         for button in (self.undo_button, self.redo_button, self.clear_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setMinimumWidth(72)
+            button.setMinimumWidth(64)
         self.undo_button.clicked.connect(self.canvas.undo)
         self.redo_button.clicked.connect(self.canvas.redo)
         self.clear_button.clicked.connect(self.canvas.clear)
 
-        tools = QHBoxLayout()
-        tools.setSpacing(8)
         pen_label = QLabel("Pen width")
         pen_label.setBuddy(self.width_slider)
-        tools.addWidget(pen_label)
-        tools.addWidget(self.width_slider)
-        tools.addWidget(self.width_value)
-        tools.addStretch(1)
-        tools.addWidget(self.undo_button)
-        tools.addWidget(self.redo_button)
-        tools.addWidget(self.clear_button)
+        self.tools = ToolRows([pen_label, self.width_slider, self.width_value],
+                              [self.undo_button, self.redo_button, self.clear_button])
 
         left = QVBoxLayout()
-        left.setSpacing(12)
+        left.setSpacing(10)
         left.addWidget(self.canvas, 1)
-        left.addLayout(tools)
+        left.addWidget(self.tools)
 
         self.verdict = Verdict()
+        self.verdict.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.chart = ProbabilityChart()
         self.preview = ModelPreview()
-        self.preview_caption = QLabel("Your ink cropped, scaled to 20 px and centred in 28 × 28 pixels, as in training.")
-        self.preview_caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.preview_caption.setWordWrap(True)
+        self.preview.setToolTip("What the model sees: your ink cropped, scaled to 20 px and centred "
+                                "in 28 × 28 pixels, as in training")
 
         panel = QFrame()
         panel.setObjectName("answerPanel")
         panel.setStyleSheet(
             "QFrame#answerPanel { background: palette(base); border: 1px solid palette(mid); border-radius: 10px; }"
         )
-        panel.setFixedWidth(330)
+        panel.setFixedWidth(PANEL_WIDTH)
         panel.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        # The answer and what the model saw side by side, the ten bars below: the whole
+        # card fits a 640x480 window, and in a taller one the bars get the extra height.
+        answer = QVBoxLayout()
+        answer.setSpacing(4)
+        answer.addWidget(_section_title("Prediction"))
+        answer.addWidget(self.verdict)
+        answer.addStretch(1)
+        seen = QVBoxLayout()
+        seen.setSpacing(4)
+        seen.addWidget(_section_title("Model sees"))
+        seen.addWidget(self.preview, 1, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        top = QHBoxLayout()
+        top.setSpacing(12)
+        top.addLayout(answer, 1)
+        top.addLayout(seen, 0)
         right = QVBoxLayout(panel)
-        right.setContentsMargins(20, 18, 20, 18)
-        right.setSpacing(10)
-        right.addWidget(_section_title("Prediction"))
-        right.addWidget(self.verdict)
-        right.addSpacing(6)
+        right.setContentsMargins(16, 14, 16, 14)
+        right.setSpacing(8)
+        right.addLayout(top)
+        right.addSpacing(4)
         right.addWidget(_section_title("All ten digits"))
-        right.addWidget(self.chart)
-        right.addSpacing(6)
-        right.addWidget(_section_title("What the model sees"))
-        seen = QHBoxLayout()
-        seen.setSpacing(14)
-        seen.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
-        seen.addWidget(self.preview_caption, 1, Qt.AlignmentFlag.AlignVCenter)
-        right.addLayout(seen)
-        right.addStretch(1)
+        right.addWidget(self.chart, 1)
+        right.addStretch(1)  # beyond the bars' largest rows
 
         central = QWidget()
         layout = QHBoxLayout(central)
-        layout.setContentsMargins(18, 18, 18, 12)
-        layout.setSpacing(18)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.setSpacing(12)
         layout.addLayout(left, 1)
         layout.addWidget(panel)
         self.setCentralWidget(central)
