@@ -201,10 +201,6 @@ class Verdict(QWidget):
         )
         self.digit_label.setStyleSheet(f"color: {colour.name()};")
 
-    def digit_colour(self) -> QColor:
-        """The colour the digit is drawn in (tests compare it with the palette)."""
-        return QColor(self.digit_label.styleSheet().split(":")[1].strip(" ;"))
-
     def show_hint(self, text: str) -> None:
         """Nothing to judge yet: no digit (no stray dash), just a quiet line."""
         self.state = "hint"
