@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from digitpad import safe_paths
+
 #: Environment variable that overrides the data folder (tests, portable installs).
 DATA_DIR_ENV = "DIGITPAD_DATA_DIR"
 LOG_NAME = "digitpad.log"
@@ -24,6 +26,17 @@ BACKUP_COUNT = 3
 LOGGER = "digitpad"
 
 _handler: logging.Handler | None = None
+
+
+class _OwnRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log that never opens its file through a symbolic link (see digitpad.safe_paths).
+
+    Rotation itself only renames files, which moves links instead of following them.
+    """
+
+    def _open(self):
+        fd = safe_paths.open_for_append(self.baseFilename)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 def _fallback_data_dir() -> Path:
@@ -63,8 +76,10 @@ def setup_logging(folder: str | os.PathLike | None = None, level: int = logging.
     """Log the ``digitpad`` logger to ``folder/digitpad.log`` (rotating); returns the path.
 
     Calling it again with another folder moves the log there (tests).  If the
-    folder cannot be written, logging goes to stderr only and None is returned:
-    a read-only home folder must not stop the app.
+    folder cannot be written, or the log's name is a symbolic link (which could
+    point at any of the user's files), logging goes to stderr only and None is
+    returned, with one line on stderr saying why: a read-only home folder must
+    not stop the app, and a planted link must not make it write elsewhere.
     """
     global _handler
     path = Path(folder if folder is not None else data_dir()) / LOG_NAME
@@ -78,7 +93,7 @@ def setup_logging(folder: str | os.PathLike | None = None, level: int = logging.
         _handler = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        handler: logging.Handler = _OwnRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
         )
         result: Path | None = path

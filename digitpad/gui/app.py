@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,29 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         "--quit-after", type=int, metavar="MS", default=None, help="show the window, then quit after MS milliseconds (exit 0)"
     )
     return parser.parse_known_args(argv)  # unknown options (e.g. -platform) go to Qt
+
+
+NO_DISPLAY = ("digitpad: cannot open a window: no display (set DISPLAY or WAYLAND_DISPLAY, or use "
+              "QT_QPA_PLATFORM=offscreen for a window nobody sees; the command line works without one: "
+              "digitpad predict FILE)")
+
+
+def no_display(env: dict, platform: str, qt_args: list[str]) -> bool:
+    """True when Qt would pick X11 (xcb) with no X or Wayland display to talk to.
+
+    Qt then aborts the process (exit 134) with a message about a missing "xcb"
+    plugin that sends people looking for libraries; checking first allows one clear line.
+    """
+    if not platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return False
+    if "-platform" in qt_args:
+        return False
+    chosen = env.get("QT_QPA_PLATFORM", "")
+    if chosen and not chosen.startswith("xcb"):
+        return False
+    if not chosen and env.get("WAYLAND_DISPLAY"):
+        return False
+    return not env.get("DISPLAY")
 
 
 def create_window(file: str | None = None, settings=None, autosave=None):
@@ -65,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.quit_after is not None and args.quit_after < 0:
         print("digitpad: --quit-after must be >= 0", file=sys.stderr)
         return 2
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None and no_display(dict(os.environ), sys.platform, qt_args):
+        print(NO_DISPLAY, file=sys.stderr)
+        return 1
     app = ensure_application(qt_args)
     from digitpad import logs
 
@@ -73,13 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         # A smoke test must neither depend on nor change the user's settings, autosave or log.
         import tempfile
 
-        from PySide6.QtCore import QSettings
-
         from digitpad.gui.autosave import Autosave
         from digitpad.gui.settings import Settings
 
         scratch = tempfile.TemporaryDirectory(prefix="digitpad-smoke-")
-        settings = Settings(QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat))
+        settings = Settings(Path(scratch.name) / "settings.ini")
         autosave = Autosave(scratch.name)
         logs.setup_logging(scratch.name)
     else:
@@ -106,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.excepthook = reporter.previous
     window.deleteLater()
     if settings is not None:
-        settings.store.sync()
+        settings.sync()
         window.autosave.flush()
         logs.stop_logging()
         scratch.cleanup()

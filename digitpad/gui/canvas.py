@@ -360,6 +360,8 @@ class Canvas(QWidget):
     # ----------------------------------------------------------------- strokes
 
     def _begin(self, pos: QPointF, pressure: float, source: str) -> None:
+        if self.is_empty():
+            self.update()  # the hint goes: repaint all of it, not just the new stroke's rectangle
         self._before = self._state()
         if self._picture is not None:  # drawing over a dropped picture starts a fresh drawing
             self._restore(CanvasState(self._size, (), None))

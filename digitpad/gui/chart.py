@@ -39,6 +39,9 @@ class ProbabilityChart(QWidget):
     painted = Signal()  # after each repaint; the latency benchmark waits on it
 
     ROW = 26
+    #: Rows shrink to MIN_ROW in a small window and grow to MAX_ROW in a tall one.
+    MIN_ROW = 18
+    MAX_ROW = 32
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,12 +49,20 @@ class ProbabilityChart(QWidget):
         self._top: int | None = None
         self._message: str | None = None
         self.paint_count = 0
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumHeight(self.ROW * 10 + 8)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(self.MIN_ROW * 10 + 8)
+        self.setMaximumHeight(self.MAX_ROW * 10 + 8)
         self.setAccessibleName("Probabilities of the ten digits")
 
     def sizeHint(self) -> QSize:
-        return QSize(300, self.ROW * 10 + 8)
+        return QSize(260, self.ROW * 10 + 8)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(200, self.MIN_ROW * 10 + 8)
+
+    def row_height(self) -> float:
+        """Height of one digit's row at the current size."""
+        return min(max((self.height() - 8) / 10, self.MIN_ROW), self.MAX_ROW)
 
     @property
     def probabilities(self) -> list[float] | None:
@@ -99,15 +110,16 @@ class ProbabilityChart(QWidget):
         bar_x = label_w
         bar_w = max(10.0, self.width() - label_w - pct_w)
         bar_h = 12.0
+        row = self.row_height()
         for digit in range(10 if not self._message else 0):  # a message replaces the bars
-            y = 4 + digit * self.ROW
+            y = 4 + digit * row
             is_top = digit == self._top
             f = QFont(font)
             f.setBold(is_top)
             painter.setFont(f)
             painter.setPen(accent if is_top else label_colour)
-            painter.drawText(QRectF(0, y, label_w - 8, self.ROW), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit))
-            track_rect = QRectF(bar_x, y + (self.ROW - bar_h) / 2, bar_w, bar_h)
+            painter.drawText(QRectF(0, y, label_w - 8, row), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit))
+            track_rect = QRectF(bar_x, y + (row - bar_h) / 2, bar_w, bar_h)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(track)
             painter.drawRoundedRect(track_rect, bar_h / 2, bar_h / 2)
@@ -119,7 +131,7 @@ class ProbabilityChart(QWidget):
                     painter.drawRoundedRect(fill, bar_h / 2, bar_h / 2)
                 painter.setPen(accent if is_top else pct_colour)
                 painter.drawText(
-                    QRectF(bar_x + bar_w + 6, y, pct_w - 6, self.ROW),
+                    QRectF(bar_x + bar_w + 6, y, pct_w - 6, row),
                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                     percent(p),
                 )
@@ -136,12 +148,16 @@ class ProbabilityChart(QWidget):
         self.painted.emit()
 
 
+#: What the answer says before there is ink (the canvas itself invites drawing).
+EMPTY_TEXT = "No ink yet"
+
+
 class Verdict(QWidget):
     """The large answer: the digit and how sure the model is, or 'not sure' with two candidates."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.digit_label = QLabel("–")
+        self.digit_label = QLabel("")
         self.digit_label.setTextFormat(Qt.TextFormat.RichText)
         self.detail_label = QLabel("")
         self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -164,7 +180,7 @@ class Verdict(QWidget):
         self.digit_label.setMinimumHeight(self.digit_label.fontMetrics().height())
         self.state = "hint"
         self._role: QPalette.ColorRole | None = None
-        self.show_hint("Draw a digit")
+        self.show_hint(EMPTY_TEXT)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -172,25 +188,33 @@ class Verdict(QWidget):
             self._set_digit_colour(self._role)
 
     def _set_digit_colour(self, role: QPalette.ColorRole | None) -> None:
+        """Colour the digit with a palette role (None: the muted tone of 'not sure' and hints).
+
+        Set as the label's own style sheet, not its palette: the answer card has a style
+        sheet, and its polish when the window is first shown replaced a palette set before
+        (a drawing restored at start showed its confident answer in the grey of 'not sure').
+        """
         self._role = role
-        pal = self.digit_label.palette()
         source = self.palette()
         colour = source.color(role) if role is not None else _mix(
             source.color(QPalette.ColorRole.Base), source.color(QPalette.ColorRole.Text), 0.4
         )
-        pal.setColor(QPalette.ColorRole.WindowText, colour)
-        self.digit_label.setPalette(pal)
+        self.digit_label.setStyleSheet(f"color: {colour.name()};")
 
     def show_hint(self, text: str) -> None:
+        """Nothing to judge yet: no digit (no stray dash), just a quiet line."""
         self.state = "hint"
-        self.digit_label.setText("–")
+        self.digit_label.setText("")
         self._set_digit_colour(None)
         self.detail_label.setText(text)
+        muted = _mix(self.palette().color(QPalette.ColorRole.Base), self.palette().color(QPalette.ColorRole.Text), 0.55)
+        self.detail_label.setStyleSheet(f"color: {muted.name()};")
 
     def show_prediction(self, digit: int, confidence: float, top2: list[tuple[int, float]], threshold: float) -> None:
         """Below the model's threshold say 'not sure' and name the two leading candidates."""
         if confidence < threshold:
             self.state = "not sure"
+            self.detail_label.setStyleSheet("")
             (a, pa), (b, pb) = top2[0], top2[1]
             small = max(8.0, self.digit_label.font().pointSizeF() * 0.4)
             self.digit_label.setText(f"{a}<span style='font-size:{small:.0f}pt'>&nbsp;or&nbsp;</span>{b}")
@@ -198,12 +222,14 @@ class Verdict(QWidget):
             self.detail_label.setText(f"Not sure: {a} ({percent(pa)}) or {b} ({percent(pb)})")
         else:
             self.state = "sure"
+            self.detail_label.setStyleSheet("")
             self.digit_label.setText(str(digit))
             self._set_digit_colour(QPalette.ColorRole.Highlight)
             self.detail_label.setText(f"{percent(confidence)} confident")
 
     def show_error(self, title: str) -> None:
         self.state = "error"
+        self.detail_label.setStyleSheet("")
         self.digit_label.setText("!")
         self._set_digit_colour(None)
         self.detail_label.setText(title)

@@ -11,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -42,7 +43,7 @@ from digitpad import resources
 from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
-from digitpad.gui.chart import ProbabilityChart, Verdict, percent
+from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
@@ -58,6 +59,8 @@ except ImportError:
 DRAWING_SUFFIXES = (".json", ".json.gz")
 DRAWING_FILTER = "digitpad drawings (*.json *.json.gz)"
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")"
+#: The Open dialog's first (default) filter: everything the app can open.
+OPEN_FILTER = "Drawings and images (" + " ".join(f"*{s}" for s in (*DRAWING_SUFFIXES, *IMAGE_SUFFIXES)) + ")"
 
 
 def app_icon() -> QIcon:
@@ -66,12 +69,79 @@ def app_icon() -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
+def unique_shortcuts(shortcuts: list) -> list[QKeySequence]:
+    """Key sequences for an action, each once, in order.
+
+    A standard key expands to the platform's bindings, which may already contain an
+    explicit extra (StandardKey.Quit is Ctrl+Q on Linux): Qt treats an action holding
+    the same sequence twice as an ambiguous overload and then ignores the key.
+    """
+    result: list[QKeySequence] = []
+    for item in shortcuts:
+        sequences = QKeySequence.keyBindings(item) if isinstance(item, QKeySequence.StandardKey) else [QKeySequence(item)]
+        for sequence in sequences:
+            if not sequence.isEmpty() and sequence not in result:
+                result.append(sequence)
+    return result
+
+
 def _is_drawing(path: Path) -> bool:
     return path.name.lower().endswith(DRAWING_SUFFIXES)
 
 
 def _is_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+#: Width of the answer card: the verdict beside the 28x28 preview, and ten bars with percentages.
+PANEL_WIDTH = 300
+
+
+class ToolRows(QWidget):
+    """The pen width and the edit buttons: one row when the window is wide, two when it is narrow."""
+
+    def __init__(self, first: list[QWidget], second: list[QWidget]) -> None:
+        super().__init__()
+        self._first, self._second = first, second
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(8)
+        self._grid.setVerticalSpacing(6)
+        self._one_row: bool | None = None
+        self._arrange(True)
+
+    def _needed(self) -> int:
+        widgets = self._first + self._second
+        return sum(w.minimumSizeHint().width() for w in widgets) + 8 * len(widgets) + 24
+
+    def _arrange(self, one_row: bool) -> None:
+        if one_row == self._one_row:
+            return
+        self._one_row = one_row
+        for widget in self._first + self._second:
+            self._grid.removeWidget(widget)
+        for column in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(column, 0)
+        for i, widget in enumerate(self._first):
+            self._grid.addWidget(widget, 0, i)
+        if one_row:
+            gap = len(self._first)
+            self._grid.setColumnStretch(gap, 1)
+            for i, widget in enumerate(self._second):
+                self._grid.addWidget(widget, 0, gap + 1 + i)
+        else:
+            self._grid.setColumnStretch(len(self._first), 1)
+            for i, widget in enumerate(self._second):
+                self._grid.addWidget(widget, 1, i)
+
+    def minimumSizeHint(self) -> QSize:
+        first = sum(w.minimumSizeHint().width() for w in self._first) + 8 * len(self._first)
+        second = sum(w.minimumSizeHint().width() for w in self._second) + 8 * len(self._second)
+        return QSize(max(first, second), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        self._arrange(self.width() >= self._needed())
+        super().resizeEvent(event)
 
 
 def _section_title(text: str) -> QLabel:
@@ -119,9 +189,31 @@ class MainWindow(QMainWindow):
                 self.settings.problem("the saved window geometry is not valid; using the default size")
             self.resize(980, 640)
         self._show_outcome(None)
-        messages = [self._restore_autosave()] + [f"Settings: {p}." for p in self._settings_problems()]
-        shown = [m for m in messages if m] or ["Draw with the mouse, a pen or a finger. Esc clears, Ctrl+Z undoes."]
-        self.statusBar().showMessage("  ".join(shown), 15000 if any(messages) else 8000)
+        self._state_message: str | None = None  # a status text true only while the canvas is unchanged
+        self._settings_note = "  ".join(f"Settings: {p}." for p in self._settings_problems())
+        restored = self._restore_autosave()
+        if restored:
+            self._show_state_message("  ".join(m for m in (restored, self._settings_note) if m), 15000)
+        elif self._settings_note:
+            self.statusBar().showMessage(self._settings_note, 15000)
+        else:
+            self.statusBar().showMessage("Draw with the mouse, a pen or a finger. Esc clears, Ctrl+Z undoes.", 8000)
+
+    def _show_state_message(self, text: str, timeout: int = 0) -> None:
+        """A status text describing the canvas as it is now; the next edit takes it away."""
+        self._state_message = text
+        self.statusBar().showMessage(text, timeout)
+
+    def _end_state_message(self) -> None:
+        """The canvas changed: a message about how it was would now mislead."""
+        if self._state_message is None:
+            return
+        if self.statusBar().currentMessage() == self._state_message:
+            if self._settings_note and self._settings_note in self._state_message:
+                self.statusBar().showMessage(self._settings_note, 10000)  # still true
+            else:
+                self.statusBar().clearMessage()
+        self._state_message = None
 
     def _settings_problems(self) -> list[str]:
         for problem in self.settings.problems:
@@ -164,7 +256,8 @@ class MainWindow(QMainWindow):
         self.width_slider.setValue(int(self.settings.stroke_width))
         self.width_slider.setToolTip("Width of the next stroke (canvas units; the canvas is 280 wide)")
         self.width_slider.setAccessibleName("Pen width")
-        self.width_slider.setFixedWidth(160)
+        self.width_slider.setMinimumWidth(80)
+        self.width_slider.setMaximumWidth(200)
         self.width_value = QLabel()
         self.width_value.setMinimumWidth(self.width_value.fontMetrics().horizontalAdvance("48 px") + 4)
         self.width_slider.valueChanged.connect(self._on_width_changed)
@@ -175,63 +268,66 @@ class MainWindow(QMainWindow):
         self.clear_button = QPushButton("Clear")
         for button in (self.undo_button, self.redo_button, self.clear_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setMinimumWidth(72)
+            button.setMinimumWidth(64)
         self.undo_button.clicked.connect(self.canvas.undo)
         self.redo_button.clicked.connect(self.canvas.redo)
         self.clear_button.clicked.connect(self.canvas.clear)
 
-        tools = QHBoxLayout()
-        tools.setSpacing(8)
         pen_label = QLabel("Pen width")
         pen_label.setBuddy(self.width_slider)
-        tools.addWidget(pen_label)
-        tools.addWidget(self.width_slider)
-        tools.addWidget(self.width_value)
-        tools.addStretch(1)
-        tools.addWidget(self.undo_button)
-        tools.addWidget(self.redo_button)
-        tools.addWidget(self.clear_button)
+        self.tools = ToolRows([pen_label, self.width_slider, self.width_value],
+                              [self.undo_button, self.redo_button, self.clear_button])
 
         left = QVBoxLayout()
-        left.setSpacing(12)
+        left.setSpacing(10)
         left.addWidget(self.canvas, 1)
-        left.addLayout(tools)
+        left.addWidget(self.tools)
 
         self.verdict = Verdict()
+        self.verdict.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.chart = ProbabilityChart()
         self.preview = ModelPreview()
-        self.preview_caption = QLabel("Your ink cropped, scaled to 20 px and centred in 28 × 28 pixels, as in training.")
-        self.preview_caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.preview_caption.setWordWrap(True)
+        self.preview.setToolTip("What the model sees: your ink cropped, scaled to 20 px and centred "
+                                "in 28 × 28 pixels, as in training")
 
         panel = QFrame()
         panel.setObjectName("answerPanel")
         panel.setStyleSheet(
             "QFrame#answerPanel { background: palette(base); border: 1px solid palette(mid); border-radius: 10px; }"
         )
-        panel.setFixedWidth(330)
+        panel.setFixedWidth(PANEL_WIDTH)
         panel.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        # The answer and what the model saw side by side, the ten bars below: the whole
+        # card fits a 640x480 window, and in a taller one the bars get the extra height.
+        answer = QVBoxLayout()
+        answer.setSpacing(4)
+        answer.addWidget(_section_title("Prediction"))
+        answer.addWidget(self.verdict, 0, Qt.AlignmentFlag.AlignTop)
+        answer.setAlignment(Qt.AlignmentFlag.AlignTop)
+        seen = QVBoxLayout()
+        seen.setSpacing(4)
+        seen.addWidget(_section_title("Model sees"))
+        seen.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        top = QWidget()
+        top.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # never taller than it needs
+        row = QHBoxLayout(top)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
+        row.addLayout(answer, 1)
+        row.addLayout(seen, 0)
         right = QVBoxLayout(panel)
-        right.setContentsMargins(20, 18, 20, 18)
-        right.setSpacing(10)
-        right.addWidget(_section_title("Prediction"))
-        right.addWidget(self.verdict)
-        right.addSpacing(6)
+        right.setContentsMargins(16, 14, 16, 14)
+        right.setSpacing(8)
+        right.addWidget(top)
+        right.addSpacing(4)
         right.addWidget(_section_title("All ten digits"))
-        right.addWidget(self.chart)
-        right.addSpacing(6)
-        right.addWidget(_section_title("What the model sees"))
-        seen = QHBoxLayout()
-        seen.setSpacing(14)
-        seen.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
-        seen.addWidget(self.preview_caption, 1, Qt.AlignmentFlag.AlignVCenter)
-        right.addLayout(seen)
-        right.addStretch(1)
+        right.addWidget(self.chart, 1)
+        right.addStretch(0)  # takes only what the bars, at their largest rows, leave
 
         central = QWidget()
         layout = QHBoxLayout(central)
-        layout.setContentsMargins(18, 18, 18, 12)
-        layout.setSpacing(18)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.setSpacing(12)
         layout.addLayout(left, 1)
         layout.addWidget(panel)
         self.setCentralWidget(central)
@@ -242,7 +338,7 @@ class MainWindow(QMainWindow):
 
     def _action(self, text: str, slot, shortcuts: list, tip: str = "") -> QAction:
         action = QAction(text, self)
-        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setShortcuts(unique_shortcuts(shortcuts))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:
             action.setStatusTip(tip)
@@ -303,6 +399,7 @@ class MainWindow(QMainWindow):
         """Pen-up / edits (final) and the throttled live refresh while drawing."""
         self.predict_now()
         if final:
+            self._end_state_message()
             self.setWindowModified(True)
             self._update_actions()
             self._autosave_now()
@@ -322,7 +419,7 @@ class MainWindow(QMainWindow):
             self.latency_label.setText("no model")
             return
         if outcome is None or outcome.blank or outcome.prediction is None:
-            self.verdict.show_hint("Draw a digit")
+            self.verdict.show_hint(EMPTY_TEXT)
             self.chart.clear()
             if outcome is not None:
                 self.latency_label.setText("")
@@ -351,7 +448,7 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open drawing or image", self._start_dir(), f"{DRAWING_FILTER};;{IMAGE_FILTER};;All files (*)"
+            self, "Open drawing or image", self._start_dir(), f"{OPEN_FILTER};;{DRAWING_FILTER};;{IMAGE_FILTER};;All files (*)"
         )
         if path:
             self.open_path(path)
@@ -365,7 +462,7 @@ class MainWindow(QMainWindow):
 
                 self.canvas.set_picture(load_image(path))
                 self.current_path = None
-                self.statusBar().showMessage(f"Predicting image {path.name}", 5000)
+                self._show_state_message(f"Showing the image {path.name} (drawing on it starts a new drawing)")
             else:
                 drawing = drawing_io.load(path)
                 self.canvas.set_drawing(drawing)
