@@ -42,6 +42,7 @@ from digitpad import resources
 from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
+from digitpad.gui.document import Document
 from digitpad.gui.chart import ProbabilityChart, Verdict, percent
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
@@ -103,7 +104,6 @@ class MainWindow(QMainWindow):
         self.predictor = Predictor(model_path)
         self.last_outcome: Outcome | None = None
         self.last_error: str | None = None  # the last message shown in an error box (tests read it)
-        self.current_path: Path | None = None
         self._message_box: QMessageBox | None = None
 
         self.setWindowTitle("digitpad")
@@ -288,9 +288,15 @@ class MainWindow(QMainWindow):
         self.clear_button.setEnabled(not self.canvas.is_empty())
         self.clear_action.setEnabled(not self.canvas.is_empty())
 
+    @property
+    def current_path(self) -> Path | None:
+        """The file Save writes to: the current undo step's document's (see gui/document.py)."""
+        return self.canvas.document.path
+
     def _update_title(self) -> None:
-        name = self.current_path.name if self.current_path is not None else "Untitled"
-        self.setWindowTitle(f"{name}[*] — digitpad")
+        """Title and modified mark from the canvas's document, after every edit, undo and redo."""
+        self.setWindowTitle(f"{self.canvas.document.name}[*] — digitpad")
+        self.setWindowModified(self.canvas.is_modified())
 
     def _on_width_changed(self, value: int) -> None:
         self.width_value.setText(f"{value} px")
@@ -303,7 +309,7 @@ class MainWindow(QMainWindow):
         """Pen-up / edits (final) and the throttled live refresh while drawing."""
         self.predict_now()
         if final:
-            self.setWindowModified(True)
+            self._update_title()
             self._update_actions()
             self._autosave_now()
 
@@ -364,12 +370,12 @@ class MainWindow(QMainWindow):
                 from digitpad.images import load_image  # the lead's loader: uint8, ink bright
 
                 self.canvas.set_picture(load_image(path))
-                self.current_path = None
                 self.statusBar().showMessage(f"Predicting image {path.name}", 5000)
             else:
                 drawing = drawing_io.load(path)
-                self.canvas.set_drawing(drawing)
-                self.current_path = path
+                document = Document(path)
+                self.canvas.set_drawing(drawing, document)
+                document.saved(path, self.canvas.version)  # what the file holds
                 self.statusBar().showMessage(f"Opened {path.name}", 5000)
         except ImportError:
             self.show_error("Cannot open image", "Image support (digitpad.images) is not available in this build.")
@@ -378,7 +384,6 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open file", f"{path.name} could not be opened.\n\n{exc}")
             return False
         self.settings.last_dir = str(path.parent)
-        self.setWindowModified(False)
         self._update_title()
         self._update_actions()
         return True
@@ -403,14 +408,14 @@ class MainWindow(QMainWindow):
         if self.canvas.has_picture():
             self.show_error("Nothing to save", "An opened image is not a drawing. Use File › Export PNG to save it as an image.")
             return False
+        document, version = self.canvas.document, self.canvas.version
         try:
             drawing_io.save(self.canvas.drawing(), path)
         except (OSError, ValueError) as exc:
             self.show_error("Cannot save", f"The drawing could not be saved to {path}.\n\n{exc}")
             return False
-        self.current_path = path
+        document.saved(path, version)  # Save As renames the document: its undo steps follow
         self.settings.last_dir = str(path.parent)
-        self.setWindowModified(False)
         self._update_title()
         self.statusBar().showMessage(f"Saved {path.name}", 5000)
         return True
