@@ -493,4 +493,5 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         if not self.autosave.flush(timeout=3.0):
             log.warning("autosave still writing at quit")
+        self.autosave.release()  # the drawing stays for the next start to offer back
         super().closeEvent(event)
