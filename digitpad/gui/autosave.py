@@ -32,6 +32,10 @@ newest is carried out.  Only new strokes are converted to text
 (``drawing.IncrementalDumps``): converting a 250-stroke drawing afresh takes ~10 ms.
 An empty canvas removes the file, so a cleared canvas is not offered back.
 
+What the autosave carries is bounded: an extra field (label, writer...) whose text would
+exceed ``MAX_EXTRA_BYTES`` is left out of it, with a note in the log (File › Save still
+writes it), so a 50 MB field in an opened file is not rewritten at every pen-up.
+
 A process killed in the middle of a write leaves its temporary file behind (the autosave
 itself is the previous, complete drawing).  The next start removes such files when their
 process is gone (POSIX) or when they are older than ``STALE_TEMP_SECONDS``.
@@ -70,6 +74,8 @@ STALE_TEMP_SECONDS = 600
 #: ``submit`` on the UI thread.  About 10,000 points (a digit has a few hundred): finding the
 #: new strokes of such a drawing takes ~5 ms and converting it afresh (an opened file) ~60 ms.
 SYNC_MAX_BYTES = 256 * 1024
+#: Extra fields larger than this (their JSON text, estimated) are left out of the autosave.
+MAX_EXTRA_BYTES = 64 * 1024
 _BYTES_PER_POINT = 25  # '[123.456,78.901,0.8123],' ; measured 25.3 on random canvas points
 _TEMP = re.compile(r"\.autosave(?:-[0-9a-f]+)?\.json\.(\d+)\.[^.]+\.tmp\Z")
 _TEMP_GLOB = ".autosave*.json.*.tmp"
@@ -107,6 +113,7 @@ class Autosave(QObject):
         self._thread: threading.Thread | None = None
         self._dumps = drawing_io.IncrementalDumps()  # new strokes only: keeps the GIL free for the UI
         self._tmp_prefix = f".{self.path.name}.{os.getpid()}."
+        self._left_out: set[str] = set()  # extra fields too large for the autosave (logged once)
         self._garbage: list[str] = []  # old autosaves put aside by submit, for the thread to delete
 
     def remove_stale_temps(self) -> list[Path]:
@@ -226,6 +233,8 @@ class Autosave(QObject):
         when the writer thread does the whole write instead)."""
         self._take_lock()
         empty = drawing is None or not any(s.points for s in drawing.strokes)
+        if not empty:
+            drawing = self._bounded(drawing)  # type: ignore[arg-type]
         request: tuple[str, Drawing | None] = (_REMOVE, None) if empty else (_WRITE, drawing)
         garbage: list[str] = []
         with self._cond:  # submit runs on one thread only: only it queues whole writes
@@ -245,6 +254,18 @@ class Autosave(QObject):
                 self._thread = threading.Thread(target=self._run, name="digitpad-autosave", daemon=True)
                 self._thread.start()
             self._cond.notify_all()
+
+    def _bounded(self, drawing: Drawing) -> Drawing:
+        """The drawing without extra fields too large to rewrite at every pen-up (logged once each)."""
+        large = [key for key, value in drawing.extra.items() if _larger_than(value, MAX_EXTRA_BYTES)]
+        if not large:
+            return drawing
+        for key in large:
+            if key not in self._left_out:
+                log.info("autosave leaves out the extra field %r (over %d bytes); File > Save keeps it", key, MAX_EXTRA_BYTES)
+        self._left_out = set(large)
+        extra = {k: v for k, v in drawing.extra.items() if k not in self._left_out}
+        return Drawing(drawing.width, drawing.height, drawing.strokes, extra)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything submitted so far is written and fsynced (quit, tests)."""
@@ -362,6 +383,27 @@ class Autosave(QObject):
                 raise  # (some file systems can't fsync a folder: nothing to do there)
         finally:
             os.close(fd)
+
+
+def _larger_than(value, limit: int) -> bool:
+    """Whether a JSON value's text is (roughly) longer than `limit`, without converting it:
+    stops as soon as it knows, so a huge value costs no more than a small one."""
+    budget = limit
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item) + 2
+        elif isinstance(item, (dict, list, tuple)):
+            budget -= 2 + (4 if isinstance(item, dict) else 1) * len(item)
+            if budget >= 0:  # (only then: a list of millions is judged by its length alone)
+                stack.extend(item.keys() if isinstance(item, dict) else item)
+                stack.extend(item.values() if isinstance(item, dict) else ())
+        else:
+            budget -= 4  # a number, true/false/null
+        if budget < 0:
+            return True
+    return False
 
 
 def _lock_for(path: Path) -> QLockFile:

@@ -49,6 +49,9 @@ from digitpad.gui.document import Document
 from digitpad.render import (
     DEFAULT_STROKE_WIDTH,
     INK,
+    INTERACTIVE_RENDER_COST,
+    affordable_scale,
+    check_renderable,
     begin_painter,
     new_ink_image,
     paint_segment,
@@ -56,6 +59,7 @@ from digitpad.render import (
     paints_as_polyline,
     pressure_width,
     qimage_to_array,
+    render_cost,
 )
 
 #: Side of the logical canvas new drawings are made in (the model never sees window pixels).
@@ -147,6 +151,8 @@ class Canvas(QWidget):
         self._redo: list[CanvasState] = []
         self._ink = new_ink_image(*self._size)
         self._display: QImage | None = None
+        self._display_for: float | None = None  # the devicePixelRatio the display image was made for
+        self._display_cost: tuple | None = None  # (strokes, size), their painting cost at scale 1
         self.hint = "Draw a digit"
 
         self._live = QTimer(self)
@@ -231,8 +237,11 @@ class Canvas(QWidget):
 
     def set_drawing(self, drawing: Drawing, document: Document | None = None) -> None:
         """Replace the content with a drawing, as a new document (undoable): ``document``
-        names its file (None: an untitled one).  Raises ValueError for a canvas too large to render."""
-        new_ink_image(drawing.width, drawing.height)  # validates the size before anything changes
+        names its file (None: an untitled one).
+
+        Raises RenderError (a ValueError), before anything changes, for a canvas too large or
+        a drawing too costly to paint on the UI thread (render.INTERACTIVE_RENDER_COST)."""
+        check_renderable(drawing, DEFAULT_STROKE_WIDTH, INTERACTIVE_RENDER_COST)
         self._abort_stroke()
         self._push_undo(self._state())
         self._restore(
@@ -362,7 +371,8 @@ class Canvas(QWidget):
         self._settle_timer.stop()  # everything is repainted from the data now
         self._unsettled = None
         self._display_at_pen_down = None
-        dpr = self.devicePixelRatioF()
+        self._display_for = self.devicePixelRatioF()
+        dpr = self._affordable_ratio()
         size = self.size() * dpr
         if self._display is None or self._display.size() != size or self._display.devicePixelRatioF() != dpr:
             self._display = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
@@ -387,6 +397,27 @@ class Canvas(QWidget):
                     paint_stroke(painter, stroke, DEFAULT_STROKE_WIDTH, colour, self._size)
         finally:
             painter.end()
+
+    def _affordable_ratio(self) -> float:
+        """The screen's pixel ratio, lowered for a drawing too costly to paint sharp at this
+        size within a UI step (render.affordable_scale): it shows a little soft, never frozen."""
+        dpr = self.devicePixelRatioF()
+        scale = self._transform().m11() * dpr
+        if self._picture is not None or not self._strokes or scale <= 1.0:
+            return dpr
+        key = (tuple(map(id, self._strokes)), self._size)
+        if self._display_cost is None or self._display_cost[0] != key:
+            drawing = Drawing(self._size[0], self._size[1], self._strokes)
+            self._display_cost = (key, render_cost(drawing, DEFAULT_STROKE_WIDTH))
+        if self._display_cost[1] * scale * scale <= INTERACTIVE_RENDER_COST:
+            return dpr  # (the cost grows at most with the square of the scale)
+        drawing = Drawing(self._size[0], self._size[1], self._strokes)
+        return dpr * affordable_scale(drawing, scale, INTERACTIVE_RENDER_COST, DEFAULT_STROKE_WIDTH) / scale
+
+    def display_scale(self) -> float:
+        """Display-image pixels per logical unit (tests, benchmarks)."""
+        ratio = self._display.devicePixelRatioF() if self._display is not None else self.devicePixelRatioF()
+        return self._transform().m11() * ratio
 
     def _dirty_rect(self, a: tuple, b: tuple | None, width: float) -> QRect:
         xs = [a[0]] + ([b[0]] if b else [])
@@ -655,7 +686,7 @@ class Canvas(QWidget):
             self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._display is None or self._display.devicePixelRatioF() != self.devicePixelRatioF():
+        if self._display is None or self._display_for != self.devicePixelRatioF():
             self._render_display()
         palette = self.palette()
         painter = QPainter(self)

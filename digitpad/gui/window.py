@@ -135,9 +135,10 @@ class MainWindow(QMainWindow):
             return ""
         try:
             self.canvas.set_drawing(drawing)
-        except ValueError as exc:
-            log.warning("autosave %s not restored: %s", self.autosave.path, exc)
-            return ""
+        except ValueError as exc:  # too costly to paint: kept aside, never offered again, never lost
+            aside = self.autosave.set_aside(".refused", f"not restored ({exc})")
+            kept = f"It is kept as {aside}." if aside is not None else f"It is still in {self.autosave.path}."
+            return f"Your last drawing was not restored: {exc}. {kept}"
         self.restored = True
         n = sum(1 for s in drawing.strokes if s.points)
         log.info("restored %d strokes from %s", n, self.autosave.path)
