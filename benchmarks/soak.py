@@ -311,6 +311,11 @@ def kill_check(runs: int, seed: int) -> int:
         if restored == last and not stray:
             verdict = "last finished stroke"
             results["last"] += 1
+        elif len(restored) == len(last) + 1 and restored[:-1] == last and not stray:
+            # The kill came between a pen-up (which puts the stroke in the autosave) and the
+            # child's report of it: the stroke was finished, only its report was cut off.
+            verdict = "last finished stroke (killed before the child could report it)"
+            results["last"] += 1
         elif restored == previous and finished and not stray:
             verdict = "BROKEN: stroke before (its write was not in place yet)"
             results["previous"] += 1

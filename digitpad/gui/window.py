@@ -296,7 +296,9 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         """Title and modified mark from the canvas's document, after every edit, undo and redo."""
-        self.setWindowTitle(f"{self.canvas.document.name}[*] — digitpad")
+        title = f"{self.canvas.document.name}[*] — digitpad"
+        if title != self.windowTitle():
+            self.setWindowTitle(title)
         self.setWindowModified(self.canvas.is_modified())
 
     def _on_width_changed(self, value: int) -> None:
