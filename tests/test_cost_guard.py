@@ -146,3 +146,18 @@ def test_a_huge_extra_field_is_saved_but_not_autosaved_at_every_pen_up(qtbot, tm
     assert any("blob" in r.getMessage() for r in caplog.records)
     QTest.keyClick(window, Qt.Key.Key_S, CTRL)  # the file itself keeps every field
     assert json.loads(path.read_text())["blob"] == blob
+
+
+def test_fuzz_open_benchmark_runs(tmp_path):
+    """benchmarks/fuzz_open.py (the window's open path, fuzzed) keeps working: a short run."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, str(root / "benchmarks" / "fuzz_open.py"), "--examples", "20"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "refused" in done.stdout and "0 crashes" in done.stdout
