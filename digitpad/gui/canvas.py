@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
@@ -51,8 +51,8 @@ from digitpad.render import (
     INK,
     INTERACTIVE_RENDER_COST,
     affordable_scale,
-    check_renderable,
     begin_painter,
+    check_renderable,
     new_ink_image,
     paint_segment,
     paint_stroke,
@@ -307,8 +307,7 @@ class Canvas(QWidget):
 
     def _edited(self, **changes) -> CanvasState:
         """The current state with some fields changed (same document and version)."""
-        state = self._state()
-        return CanvasState(**{**state.__dict__, **changes})
+        return replace(self._state(), **changes)
 
     def _push_undo(self, state: CanvasState) -> None:
         """Record the state before an edit; what follows is a new version."""

@@ -42,8 +42,8 @@ from digitpad import resources
 from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
-from digitpad.gui.document import Document
 from digitpad.gui.chart import ProbabilityChart, Verdict, percent
+from digitpad.gui.document import Document
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
