@@ -7,7 +7,8 @@ Scenarios (issue 11 item 4), in the real MainWindow with the real model, each st
 the call until the event loop has painted the result:
 
 * the hostile file: 1,000 random zigzag strokes of 60 points (~1.5 MB, within the reader's
-  limits): Open, and a restart with it left as an autosave;
+  limits): Open, and a restart with it left as an autosave; and a file at the reader's limit of
+  1,000,000 points (~24 MB), whose reading alone takes longer than a UI step should;
 * the costliest drawing the window accepts (zigzag strokes up to render.INTERACTIVE_RENDER_COST):
   Open, resize to 1900x1400, undo, redo, and a restart with it as the autosave.
 
@@ -126,6 +127,13 @@ def scenarios(files: Path, data: Path) -> list[tuple[str, float, str]]:
     seconds = timed(app, lambda: window.open_path(hostile))
     rows.append((f"open hostile zigzag file ({size / 1e6:.2f} MB)", seconds, "refused" if window.last_error else "opened"))
     close_boxes(window)
+    biggest = files / "million.json"
+    drawing_io.save(zigzags(1000, points=1000, seed=2), biggest)  # the reader's 1,000,000-point limit
+    seconds = timed(app, lambda: window.open_path(biggest))
+    rows.append((f"open 1,000,000 points ({biggest.stat().st_size / 1e6:.1f} MB)", seconds,
+                 "refused (reading is on the UI thread)" if window.last_error else "opened"))
+    close_boxes(window)
+    biggest.unlink()
     rows.append(("open costliest accepted drawing", timed(app, lambda: window.open_path(heavy)),
                  f"{len(window.canvas.drawing().strokes)} strokes"))
     rows.append(("resize 900x600 -> 1900x1400", timed(app, lambda: (window.resize(1900, 1400), window.canvas.repaint())),
