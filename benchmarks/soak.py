@@ -178,7 +178,7 @@ def soak(strokes: int, seed: int) -> int:
                   f"last 100: p50 {r['last_p50']:5.2f}  p99 {r['last_p99']:5.2f} ms   ({r['seconds']:.0f} s)", flush=True)
 
     assert window.autosave.flush(10.0), "autosave did not finish"
-    saved = DATA / "autosave.json"
+    saved = window.autosave.path  # this window's own autosave-<unique>.json
     if canvas.is_empty():
         if saved.exists():
             broken.append("autosave exists for an empty canvas")
@@ -264,7 +264,6 @@ app.exec()
 def kill_check(runs: int, seed: int) -> int:
     from digitpad import drawing as drawing_io
     from digitpad.gui.app import create_window, ensure_application
-    from digitpad.gui.autosave import AUTOSAVE_NAME
     from digitpad.gui.settings import Settings, open_settings
 
     app = ensure_application()
@@ -312,6 +311,11 @@ def kill_check(runs: int, seed: int) -> int:
         if restored == last and not stray:
             verdict = "last finished stroke"
             results["last"] += 1
+        elif len(restored) == len(last) + 1 and restored[:-1] == last and not stray:
+            # The kill came between a pen-up (which puts the stroke in the autosave) and the
+            # child's report of it: the stroke was finished, only its report was cut off.
+            verdict = "last finished stroke (killed before the child could report it)"
+            results["last"] += 1
         elif restored == previous and finished and not stray:
             verdict = "BROKEN: stroke before (its write was not in place yet)"
             results["previous"] += 1
@@ -323,8 +327,8 @@ def kill_check(runs: int, seed: int) -> int:
               f"pen-up #{len(finished)}: restored "
               f"{len(restored)} strokes = {verdict}" + (f", {temps_left} temporary file(s) removed at restart" if temps_left else ""),
               flush=True)
-        if (data / AUTOSAVE_NAME).exists():
-            drawing_io.load(data / AUTOSAVE_NAME)  # still readable
+        for path in data.glob("autosave*.json"):
+            drawing_io.load(path)  # still readable
     print(f"  {runs} kills, {strokes_total} finished strokes: restored up to the last finished stroke {results['last']}, "
           f"to the one before {results['previous']}"
           + (f" (killed {max(gaps_previous):.1f} ms or less after that pen-up)" if gaps_previous else "")

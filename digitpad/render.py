@@ -35,6 +35,10 @@ SEGMENT_COST = 4000
 LENGTH_COST = 300
 #: Most points a drawing may have and still be rendered (follows from the two numbers above).
 MAX_RENDER_POINTS = MAX_RENDER_COST // SEGMENT_COST
+#: The window paints a whole drawing on its UI thread (open, undo, redo, resize: once into the
+#: model's image, once on screen), and no such step may take more than 200 ms.  At ~2-3.5 ns
+#: per unit (measured on a loaded 2-core machine, docs/hardening.md) this is 50-90 ms per image.
+INTERACTIVE_RENDER_COST = 25_000_000
 
 
 class RenderError(DrawingError):
@@ -150,8 +154,13 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return buf.reshape(h, bpl)[:, :w].copy()
 
 
-def render_cost(drawing: Drawing, default_width: float = DEFAULT_STROKE_WIDTH) -> float:
-    """Estimated painting work of :func:`render`, in rough "pixel" units (~5-15 ns each).
+def render_cost(
+    drawing: Drawing, default_width: float = DEFAULT_STROKE_WIDTH, scale: float = 1.0, limit: float = math.inf
+) -> float:
+    """Estimated painting work of :func:`render`, in rough "pixel" units (~2-15 ns each).
+
+    ``scale``: the work of painting the drawing magnified that much (the screen's copy).
+    ``limit``: stop adding once the total is past it (a refused drawing is priced quickly).
 
     Per segment (or dot): SEGMENT_COST for the call overhead, LENGTH_COST per pixel of its
     length inside the canvas, per covered canvas row a cost growing with the canvas width
@@ -160,16 +169,18 @@ def render_cost(drawing: Drawing, default_width: float = DEFAULT_STROKE_WIDTH) -
     a drawing with more than MAX_RENDER_POINTS points is priced from its point count alone.
     """
     n_points = sum(len(s.points) for s in drawing.strokes)
-    if n_points > MAX_RENDER_POINTS:
+    if n_points > MAX_RENDER_POINTS or n_points * SEGMENT_COST > limit:
         return float(n_points) * SEGMENT_COST
-    width, height = float(drawing.width), float(drawing.height)
+    width, height = float(drawing.width) * scale, float(drawing.height) * scale
     row_cost = 32.0 + max(width, height) / 8.0
     total = 0.0
     for stroke in drawing.strokes:
         if not stroke.points:
             continue
-        pen = stroke.width if stroke.width is not None else default_width
+        pen = (stroke.width if stroke.width is not None else default_width) * scale
         pts = np.asarray(stroke.points, dtype=np.float64).reshape(-1, 3)
+        if scale != 1.0:
+            pts[:, :2] *= scale
         if len(pts) == 1:
             a = b = pts
             w = pen * (MIN_PRESSURE_FRACTION + (1.0 - MIN_PRESSURE_FRACTION) * np.clip(pts[:, 2], 0, 1))
@@ -192,21 +203,47 @@ def render_cost(drawing: Drawing, default_width: float = DEFAULT_STROKE_WIDTH) -
         total += float(
             len(w) * SEGMENT_COST + (rows * row_cost).sum() + (inside * LENGTH_COST).sum() + area.sum()
         )
+        if total > limit:
+            break
     return total
 
 
-def check_renderable(drawing: Drawing, default_width: float = DEFAULT_STROKE_WIDTH) -> None:
-    """Raise RenderError if :func:`render` would refuse the drawing (canvas too large, too costly)."""
+def check_renderable(
+    drawing: Drawing, default_width: float = DEFAULT_STROKE_WIDTH, max_cost: float = MAX_RENDER_COST
+) -> None:
+    """Raise RenderError if :func:`render` would refuse the drawing (canvas too large, too costly).
+
+    The one cost guard: the CLI uses ``MAX_RENDER_COST``, the window ``INTERACTIVE_RENDER_COST``."""
     if not (0 < drawing.width <= MAX_RENDER_SIDE and 0 < drawing.height <= MAX_RENDER_SIDE):
         raise RenderError(f"canvas {drawing.width}x{drawing.height} is outside 1..{MAX_RENDER_SIDE} per side")
-    cost = render_cost(drawing, default_width)
-    if cost > MAX_RENDER_COST:
+    cost = render_cost(drawing, default_width, limit=max_cost)
+    if cost > max_cost:
         n_points = sum(len(s.points) for s in drawing.strokes)
+        most = int(max_cost // SEGMENT_COST)
         raise RenderError(
             f"drawing too costly to render ({n_points:,} points, estimated work {cost:.3g} "
-            f"> {MAX_RENDER_COST:.3g}; at most {MAX_RENDER_POINTS:,} points, fewer for wide strokes "
+            f"> {max_cost:.3g}; at most {most:,} points, fewer for long or wide strokes "
             "on large canvases)"
         )
+
+
+def affordable_scale(
+    drawing: Drawing, scale: float, max_cost: float = INTERACTIVE_RENDER_COST,
+    default_width: float = DEFAULT_STROKE_WIDTH,
+) -> float:
+    """The largest magnification up to ``scale`` at which painting the drawing stays within
+    ``max_cost`` (at least 1): the window paints a costly drawing's screen copy at a lower
+    resolution rather than blocking its UI thread.  At most a handful of render_cost calls."""
+    if scale <= 1.0 or render_cost(drawing, default_width, scale, max_cost) <= max_cost:
+        return scale
+    low, high = 1.0, scale
+    for _ in range(5):  # to within ~3 % of `scale`
+        middle = (low + high) / 2
+        if render_cost(drawing, default_width, middle, max_cost) <= max_cost:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def render(drawing: Drawing, default_width: float = DEFAULT_STROKE_WIDTH) -> np.ndarray:

@@ -45,6 +45,11 @@ def status(window) -> str:
     return window.statusBar().currentMessage()
 
 
+def autosaves(folder: Path) -> list[Path]:
+    """The autosave files in a data folder (each window keeps its own: autosave-<unique>.json)."""
+    return sorted(folder.glob("autosave*.json"))
+
+
 # ----------------------------------------------------------------------------- nothing lost
 
 # Runs in a child process: the real app's create_window, real mouse events for two finished
@@ -96,7 +101,8 @@ def test_kill_9_while_drawing_restores_every_finished_stroke(qtbot, data_dir):
         assert child.stdout.readline().strip() == "drawing"
         # No waiting for a writer thread: each pen-up put its stroke in the file before the
         # child went on (the fsync may still be pending; a kill doesn't need it).
-        assert drawing_io.load(data_dir / AUTOSAVE_NAME).strokes == finished.strokes
+        [saved] = autosaves(data_dir)
+        assert drawing_io.load(saved).strokes == finished.strokes
         child.send_signal(signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
         child.wait(10)
     finally:
@@ -111,7 +117,7 @@ def test_kill_9_while_drawing_restores_every_finished_stroke(qtbot, data_dir):
     window.show()
     assert window.autosave.flush()  # (the restored drawing is autosaved again)
     # Whatever the kill left (an old autosave the writer thread hadn't deleted yet) is gone.
-    assert not list(data_dir.glob(".autosave.json.*.tmp"))
+    assert not list(data_dir.glob(".autosave*.tmp"))
     assert window.restored
     assert window.canvas.drawing().strokes == finished.strokes
     assert "Restored your drawing" in status(window) and "Undo" in status(window)
@@ -119,7 +125,7 @@ def test_kill_9_while_drawing_restores_every_finished_stroke(qtbot, data_dir):
     window.canvas.undo()  # Undo takes the restored drawing away ...
     assert window.canvas.is_empty()
     assert window.autosave.flush()
-    assert not (data_dir / AUTOSAVE_NAME).exists()  # ... and it is not offered again
+    assert not autosaves(data_dir)  # ... and it is not offered again
 
 
 def test_temporary_files_of_a_killed_write_are_removed_at_the_next_start(qtbot, data_dir):
@@ -145,7 +151,7 @@ def test_temporary_files_of_a_killed_write_are_removed_at_the_next_start(qtbot, 
 
 def test_autosave_follows_strokes_undo_redo_and_clear(qtbot, data_dir):
     window = make_window(qtbot)
-    path = data_dir / AUTOSAVE_NAME
+    path = window.autosave.path
     saved = lambda: len(drawing_io.load(path).strokes) if path.exists() else 0  # noqa: E731
     mouse_stroke(window.canvas, ONE)
     mouse_stroke(window.canvas, BAR)
@@ -189,7 +195,7 @@ def test_a_finished_stroke_is_in_the_autosave_at_pen_up_before_any_fsync(qtbot, 
     stuck, the file would never change."""
     release, fsync_threads = stuck_fsync
     window = make_window(qtbot)
-    path = data_dir / AUTOSAVE_NAME
+    path = window.autosave.path
     saved = lambda: drawing_io.load(path).strokes if path.exists() else []  # noqa: E731
     mouse_stroke(window.canvas, ONE)
     assert len(saved()) == 1  # no flush: in place at pen-up
@@ -223,7 +229,7 @@ def test_a_huge_drawing_goes_to_the_writer_thread_and_is_never_written_over_a_ne
     small = drawing_io.Drawing(280, 280, [drawing_io.Stroke([(140.0, 50.0, 1.0), (140.0, 230.0, 1.0)], 18.0)])
     other = drawing_io.Drawing(280, 280, [drawing_io.Stroke([(40.0, 140.0, 1.0), (240.0, 140.0, 1.0)], 18.0)])
     autosave = Autosave(data_dir)
-    path = data_dir / AUTOSAVE_NAME
+    path = autosave.path
     autosave.submit(big)
     assert not path.exists()  # the writer thread has it, stuck in the fsync before its rename
     autosave.submit(small)  # newer: must end up on disk, not be overwritten by big
@@ -250,7 +256,7 @@ def test_autosave_converts_only_new_strokes(data_dir, monkeypatch):
         strokes.append(drawing_io.Stroke([(float(i), float(j), 1.0) for j in range(20)], 18.0))
         autosave.submit(drawing_io.Drawing(280, 280, [drawing_io.Stroke(list(s.points), s.width) for s in strokes]))
         assert autosave.flush()
-    assert drawing_io.load(data_dir / AUTOSAVE_NAME).strokes == strokes
+    assert drawing_io.load(autosave.path).strokes == strokes
     assert len(converted) == 60
 
 
@@ -260,7 +266,7 @@ def test_opening_a_drawing_is_autosaved(qtbot, data_dir, tmp_path):
     window = make_window(qtbot)
     assert window.open_path(path)
     assert window.autosave.flush()
-    assert drawing_io.load(data_dir / AUTOSAVE_NAME).strokes == drawing_io.load(path).strokes
+    assert drawing_io.load(window.autosave.path).strokes == drawing_io.load(path).strokes
 
 
 def test_corrupt_autosave_is_set_aside_not_offered(qtbot, data_dir):

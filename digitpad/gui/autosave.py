@@ -1,5 +1,14 @@
 """The current drawing, saved after every edit so a crash or kill loses at most the stroke in progress.
 
+Each running window keeps its own file, ``autosave-<unique>.json``, guarded by a
+``QLockFile`` (``autosave-<unique>.json.lock``): two windows on one data folder never
+write, replace or delete each other's drawing.  At start, ``load`` offers back the newest
+autosave that no running window owns: it takes that file's lock (Qt finds a lock of a dead
+process stale, by pid, and takes it over), and from then on writes there; its own, unused
+name is given up.  The files of live windows are left alone, as are older orphaned ones
+(the next start offers the next newest).  ``autosave.json``, the single file of earlier
+versions, is read the same way.
+
 Each request is written in two steps.  ``submit`` itself, on the UI thread, turns the
 drawing into text and puts it in place with the core's atomic writer *without* fsync
 (temporary file ``.autosave.json.<pid>.XXXXXXXX.tmp`` in the same folder, then rename):
@@ -23,6 +32,10 @@ newest is carried out.  Only new strokes are converted to text
 (``drawing.IncrementalDumps``): converting a 250-stroke drawing afresh takes ~10 ms.
 An empty canvas removes the file, so a cleared canvas is not offered back.
 
+What the autosave carries is bounded: an extra field (label, writer...) whose text would
+exceed ``MAX_EXTRA_BYTES`` is left out of it, with a note in the log (File › Save still
+writes it), so a 50 MB field in an opened file is not rewritten at every pen-up.
+
 A process killed in the middle of a write leaves its temporary file behind (the autosave
 itself is the previous, complete drawing).  The next start removes such files when their
 process is gone (POSIX) or when they are older than ``STALE_TEMP_SECONDS``.
@@ -39,12 +52,16 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QLockFile, QObject, Signal
 
 from digitpad import drawing as drawing_io
 from digitpad.drawing import Drawing
 
+#: The single autosave of earlier versions (still offered back once, like any orphaned autosave).
 AUTOSAVE_NAME = "autosave.json"
+#: Each window's own autosave: ``autosave-<unique>.json``.
+AUTOSAVE_GLOB = "autosave-*.json"
+LOCK_SUFFIX = ".lock"
 log = logging.getLogger("digitpad.gui.autosave")
 
 # What the writer thread is asked to do (only the newest request is kept):
@@ -57,8 +74,11 @@ STALE_TEMP_SECONDS = 600
 #: ``submit`` on the UI thread.  About 10,000 points (a digit has a few hundred): finding the
 #: new strokes of such a drawing takes ~5 ms and converting it afresh (an opened file) ~60 ms.
 SYNC_MAX_BYTES = 256 * 1024
+#: Extra fields larger than this (their JSON text, estimated) are left out of the autosave.
+MAX_EXTRA_BYTES = 64 * 1024
 _BYTES_PER_POINT = 25  # '[123.456,78.901,0.8123],' ; measured 25.3 on random canvas points
-_TEMP = re.compile(re.escape(f".{AUTOSAVE_NAME}.") + r"(\d+)\.[^.]+\.tmp\Z")
+_TEMP = re.compile(r"\.autosave(?:-[0-9a-f]+)?\.json\.(\d+)\.[^.]+\.tmp\Z")
+_TEMP_GLOB = ".autosave*.json.*.tmp"
 
 
 def _process_gone(pid: int) -> bool:
@@ -82,7 +102,8 @@ class Autosave(QObject):
     def __init__(self, folder: str | os.PathLike, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.folder = Path(folder)
-        self.path = self.folder / AUTOSAVE_NAME
+        self.path = self.folder / f"autosave-{os.urandom(6).hex()}.json"
+        self._lock: QLockFile | None = None  # held from load() (or the first write) until release()
         self._cond = threading.Condition()
         self._pending: tuple[str, Drawing | None] | None = None  # the newest request for the thread
         self._in_flight: str | None = None  # the kind of request the thread is carrying out
@@ -91,14 +112,15 @@ class Autosave(QObject):
         self._failing = False  # (writer thread only)
         self._thread: threading.Thread | None = None
         self._dumps = drawing_io.IncrementalDumps()  # new strokes only: keeps the GIL free for the UI
-        self._tmp_prefix = f".{AUTOSAVE_NAME}.{os.getpid()}."
+        self._tmp_prefix = f".{self.path.name}.{os.getpid()}."
+        self._left_out: set[str] = set()  # extra fields too large for the autosave (logged once)
         self._garbage: list[str] = []  # old autosaves put aside by submit, for the thread to delete
 
     def remove_stale_temps(self) -> list[Path]:
         """Remove temporary files left by a killed writer (never this process's); returns them."""
         removed = []
         try:
-            candidates = list(self.folder.glob(f".{AUTOSAVE_NAME}.*.tmp"))
+            candidates = list(self.folder.glob(_TEMP_GLOB))
         except OSError:
             return removed
         now = time.time()
@@ -117,28 +139,102 @@ class Autosave(QObject):
         return removed
 
     def load(self) -> Drawing | None:
-        """The drawing from the last session, or None.  A corrupt file is moved aside, never offered."""
+        """The newest drawing no running window owns (this autosave takes it over), or None.
+
+        A corrupt file is moved aside (``NAME.corrupt``), never offered; an empty one removed."""
         self.remove_stale_temps()
-        if not self.path.exists():
-            return None
-        try:
-            drawing = drawing_io.load(self.path)
-        except (drawing_io.DrawingError, ValueError, OSError) as exc:
-            aside = self.path.with_name(AUTOSAVE_NAME + ".corrupt")
-            log.warning("autosave %s is unreadable (%s); moved to %s", self.path, exc, aside)
+        self._take_lock()
+        for path in self._orphans():
+            lock = _lock_for(path)
+            if not lock.tryLock(0):
+                continue  # a running window's
+            if not path.exists():  # (cleared by its owner just before it quit)
+                lock.unlock()
+                continue
             try:
-                os.replace(self.path, aside)
-            except OSError:
-                pass
+                drawing = drawing_io.load(path)
+            except (drawing_io.DrawingError, ValueError, OSError) as exc:
+                self._set_aside(path, ".corrupt", f"is unreadable ({exc})")
+                lock.unlock()
+                continue
+            if not any(s.points for s in drawing.strokes):
+                path.unlink(missing_ok=True)
+                lock.unlock()
+                continue
+            self._adopt(path, lock)
+            return drawing
+        return None
+
+    def set_aside(self, suffix: str, why: str) -> Path | None:
+        """Move this autosave out of the way (a drawing the window refuses), keeping it; the new name."""
+        return self._set_aside(self.path, suffix, why)
+
+    def release(self) -> None:
+        """Give up the lock (quit, after flush): a later start may offer the drawing back."""
+        if self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
+
+    def _set_aside(self, path: Path, suffix: str, why: str) -> Path | None:
+        aside = path.with_name(path.name + suffix)
+        log.warning("autosave %s %s; moved to %s", path, why, aside)
+        try:
+            os.replace(path, aside)
+        except OSError:
             return None
-        return drawing if any(s.points for s in drawing.strokes) else None
+        return aside
+
+    def _take_lock(self) -> None:
+        if self._lock is not None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # (the write fails later and is reported)
+        lock = _lock_for(self.path)
+        if lock.tryLock(0):
+            self._lock = lock
+        else:
+            log.warning("cannot lock %s (%s)", self.path, lock.error())
+
+    def _orphans(self) -> list[Path]:
+        """Other windows' autosaves, newest first; lock files left without an autosave are removed."""
+        try:
+            found = [p for p in self.folder.glob(AUTOSAVE_GLOB) if p != self.path]
+            found += [p for p in (self.folder / AUTOSAVE_NAME,) if p.exists()]
+            locks = list(self.folder.glob(AUTOSAVE_GLOB + LOCK_SUFFIX))
+        except OSError:
+            return []
+        for lock_path in locks:
+            path = lock_path.with_name(lock_path.name[: -len(LOCK_SUFFIX)])
+            if path != self.path and not path.exists():
+                lock = _lock_for(path)
+                if lock.tryLock(0):
+                    lock.unlock()  # a dead window's, with nothing to offer: unlock removes it
+
+        def newest(path: Path) -> float:
+            try:
+                return path.stat().st_mtime
+            except OSError:
+                return 0.0
+
+        return sorted(found, key=newest, reverse=True)
+
+    def _adopt(self, path: Path, lock: QLockFile) -> None:
+        """Write to `path` from now on (its lock is held); give up this autosave's own name."""
+        self.release()
+        self.path, self._lock = path, lock
+        self._tmp_prefix = f".{path.name}.{os.getpid()}."
 
     def submit(self, drawing: Drawing | None) -> None:
         """Save this drawing now (None or no strokes: remove the autosave); fsync it soon.
 
         Normally the file is in place when this returns (see the module's docstring for
         when the writer thread does the whole write instead)."""
+        self._take_lock()
         empty = drawing is None or not any(s.points for s in drawing.strokes)
+        if not empty:
+            drawing = self._bounded(drawing)  # type: ignore[arg-type]
         request: tuple[str, Drawing | None] = (_REMOVE, None) if empty else (_WRITE, drawing)
         garbage: list[str] = []
         with self._cond:  # submit runs on one thread only: only it queues whole writes
@@ -158,6 +254,18 @@ class Autosave(QObject):
                 self._thread = threading.Thread(target=self._run, name="digitpad-autosave", daemon=True)
                 self._thread.start()
             self._cond.notify_all()
+
+    def _bounded(self, drawing: Drawing) -> Drawing:
+        """The drawing without extra fields too large to rewrite at every pen-up (logged once each)."""
+        large = [key for key, value in drawing.extra.items() if _larger_than(value, MAX_EXTRA_BYTES)]
+        if not large:
+            return drawing
+        for key in large:
+            if key not in self._left_out:
+                log.info("autosave leaves out the extra field %r (over %d bytes); File > Save keeps it", key, MAX_EXTRA_BYTES)
+        self._left_out = set(large)
+        extra = {k: v for k, v in drawing.extra.items() if k not in self._left_out}
+        return Drawing(drawing.width, drawing.height, drawing.strokes, extra)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything submitted so far is written and fsynced (quit, tests)."""
@@ -275,6 +383,35 @@ class Autosave(QObject):
                 raise  # (some file systems can't fsync a folder: nothing to do there)
         finally:
             os.close(fd)
+
+
+def _larger_than(value, limit: int) -> bool:
+    """Whether a JSON value's text is (roughly) longer than `limit`, without converting it:
+    stops as soon as it knows, so a huge value costs no more than a small one."""
+    budget = limit
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item) + 2
+        elif isinstance(item, (dict, list, tuple)):
+            budget -= 2 + (4 if isinstance(item, dict) else 1) * len(item)
+            if budget >= 0:  # (only then: a list of millions is judged by its length alone)
+                stack.extend(item.keys() if isinstance(item, dict) else item)
+                stack.extend(item.values() if isinstance(item, dict) else ())
+        else:
+            budget -= 4  # a number, true/false/null
+        if budget < 0:
+            return True
+    return False
+
+
+def _lock_for(path: Path) -> QLockFile:
+    """The lock guarding an autosave.  Stale only when its process is gone (checked by pid):
+    Qt's default also takes over a lock older than 30 s, which a running window's is."""
+    lock = QLockFile(str(path) + LOCK_SUFFIX)
+    lock.setStaleLockTime(0)
+    return lock
 
 
 def _estimated_bytes(drawing: Drawing) -> int:

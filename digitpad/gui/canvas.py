@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
@@ -45,16 +45,21 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from digitpad.drawing import Drawing, Stroke
+from digitpad.gui.document import Document
 from digitpad.render import (
     DEFAULT_STROKE_WIDTH,
     INK,
+    INTERACTIVE_RENDER_COST,
+    affordable_scale,
     begin_painter,
+    check_renderable,
     new_ink_image,
     paint_segment,
     paint_stroke,
     paints_as_polyline,
     pressure_width,
     qimage_to_array,
+    render_cost,
 )
 
 #: Side of the logical canvas new drawings are made in (the model never sees window pixels).
@@ -76,11 +81,16 @@ _MOUSE, _TABLET, _TOUCH = "mouse", "tablet", "touch"
 
 @dataclass(frozen=True)
 class CanvasState:
-    """One undo step: the strokes (shared, never mutated once finished) or a dropped picture."""
+    """One undo step: the strokes (shared, never mutated once finished) or a dropped picture,
+    the drawing's extra fields (label, writer...: shared, never mutated), the document it
+    belongs to and its version (new for every edit: see digitpad.gui.document)."""
 
     size: tuple[int, int]
     strokes: tuple[Stroke, ...]
     picture: np.ndarray | None
+    extra: dict
+    document: Document
+    version: int
 
 
 def _stroke_box(stroke: Stroke, width: float) -> QRectF:
@@ -127,7 +137,10 @@ class Canvas(QWidget):
         self._size = (LOGICAL_SIZE, LOGICAL_SIZE)
         self._strokes: list[Stroke] = []
         self._picture: np.ndarray | None = None
-        self._extra: dict = {}
+        self._extra: dict = {}  # never mutated: undo steps share it
+        self._document = Document(saved_version=0)
+        self._version = 0
+        self._versions = 0  # the last version handed out
         self._current: Stroke | None = None
         self._source: str | None = None
         self._erasing = False
@@ -138,6 +151,8 @@ class Canvas(QWidget):
         self._redo: list[CanvasState] = []
         self._ink = new_ink_image(*self._size)
         self._display: QImage | None = None
+        self._display_for: float | None = None  # the devicePixelRatio the display image was made for
+        self._display_cost: tuple | None = None  # (strokes, size), their painting cost at scale 1
         self.hint = "Draw a digit"
 
         self._live = QTimer(self)
@@ -178,6 +193,19 @@ class Canvas(QWidget):
     def is_drawing(self) -> bool:
         return self._source is not None
 
+    @property
+    def document(self) -> Document:
+        """The file the current content belongs to; undo and redo bring back each step's own."""
+        return self._document
+
+    @property
+    def version(self) -> int:
+        """A number that is new for every edit and comes back with undo/redo (for 'modified')."""
+        return self._version
+
+    def is_modified(self) -> bool:
+        return self._document.is_modified(self._version)
+
     def drawing(self) -> Drawing:
         """The finished strokes as a Drawing (widths stored explicitly, so no default is needed)."""
         return Drawing(
@@ -207,37 +235,45 @@ class Canvas(QWidget):
         image.invertPixels()
         return image
 
-    def set_drawing(self, drawing: Drawing) -> None:
-        """Replace the content with a drawing (undoable).  Raises ValueError for a canvas too large to render."""
-        new_ink_image(drawing.width, drawing.height)  # validates the size before anything changes
+    def set_drawing(self, drawing: Drawing, document: Document | None = None) -> None:
+        """Replace the content with a drawing, as a new document (undoable): ``document``
+        names its file (None: an untitled one).
+
+        Raises RenderError (a ValueError), before anything changes, for a canvas too large or
+        a drawing too costly to paint on the UI thread (render.INTERACTIVE_RENDER_COST)."""
+        check_renderable(drawing, DEFAULT_STROKE_WIDTH, INTERACTIVE_RENDER_COST)
         self._abort_stroke()
         self._push_undo(self._state())
-        self._extra = dict(drawing.extra)
         self._restore(
             CanvasState(
                 (drawing.width, drawing.height),
                 tuple(Stroke(points=list(s.points), width=s.width) for s in drawing.strokes),
                 None,
+                dict(drawing.extra),
+                document if document is not None else Document(),
+                self._version,
             )
         )
         self.inkChanged.emit(True)
 
     def set_picture(self, ink: np.ndarray) -> None:
-        """Show a loaded image (2-D uint8, ink bright) and predict it (undoable)."""
+        """Show a loaded image (2-D uint8, ink bright) and predict it (undoable); an image is
+        not a drawing file, so it starts an untitled document."""
         if ink.ndim != 2 or ink.dtype != np.uint8 or ink.size == 0:
             raise ValueError(f"expected a 2-D uint8 image, got {ink.dtype} {ink.shape}")
         self._abort_stroke()
         self._push_undo(self._state())
-        self._restore(CanvasState(self._size, (), np.ascontiguousarray(ink).copy()))
+        self._restore(CanvasState(self._size, (), np.ascontiguousarray(ink).copy(), {}, Document(), self._version))
         self.inkChanged.emit(True)
 
     def clear(self) -> None:
-        """Remove everything (undoable); a no-op on an empty canvas."""
+        """Remove everything (undoable); a no-op on an empty canvas.  The document stays (Save
+        writes to its file) but the extra fields go: they described the drawing just removed."""
         self._abort_stroke()
         if self.is_empty():
             return
         self._push_undo(self._state())
-        self._restore(CanvasState(self._size, (), None))
+        self._restore(self._edited(strokes=(), picture=None, extra={}))
         self.inkChanged.emit(True)
 
     def can_undo(self) -> bool:
@@ -267,11 +303,18 @@ class Canvas(QWidget):
     # ----------------------------------------------------------------- state
 
     def _state(self) -> CanvasState:
-        return CanvasState(self._size, tuple(self._strokes), self._picture)
+        return CanvasState(self._size, tuple(self._strokes), self._picture, self._extra, self._document, self._version)
+
+    def _edited(self, **changes) -> CanvasState:
+        """The current state with some fields changed (same document and version)."""
+        return replace(self._state(), **changes)
 
     def _push_undo(self, state: CanvasState) -> None:
+        """Record the state before an edit; what follows is a new version."""
         self._undo.append(state)
         self._redo.clear()
+        self._versions += 1
+        self._version = self._versions
         self.historyChanged.emit()
 
     def _restore(self, state: CanvasState) -> None:
@@ -279,6 +322,9 @@ class Canvas(QWidget):
             self._size = state.size
         self._strokes = list(state.strokes)
         self._picture = state.picture
+        self._extra = state.extra
+        self._document = state.document
+        self._version = state.version
         self._ink = new_ink_image(*self._size)
         painter = begin_painter(self._ink)
         try:
@@ -324,7 +370,8 @@ class Canvas(QWidget):
         self._settle_timer.stop()  # everything is repainted from the data now
         self._unsettled = None
         self._display_at_pen_down = None
-        dpr = self.devicePixelRatioF()
+        self._display_for = self.devicePixelRatioF()
+        dpr = self._affordable_ratio()
         size = self.size() * dpr
         if self._display is None or self._display.size() != size or self._display.devicePixelRatioF() != dpr:
             self._display = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
@@ -350,6 +397,27 @@ class Canvas(QWidget):
         finally:
             painter.end()
 
+    def _affordable_ratio(self) -> float:
+        """The screen's pixel ratio, lowered for a drawing too costly to paint sharp at this
+        size within a UI step (render.affordable_scale): it shows a little soft, never frozen."""
+        dpr = self.devicePixelRatioF()
+        scale = self._transform().m11() * dpr
+        if self._picture is not None or not self._strokes or scale <= 1.0:
+            return dpr
+        key = (tuple(map(id, self._strokes)), self._size)
+        if self._display_cost is None or self._display_cost[0] != key:
+            drawing = Drawing(self._size[0], self._size[1], self._strokes)
+            self._display_cost = (key, render_cost(drawing, DEFAULT_STROKE_WIDTH))
+        if self._display_cost[1] * scale * scale <= INTERACTIVE_RENDER_COST:
+            return dpr  # (the cost grows at most with the square of the scale)
+        drawing = Drawing(self._size[0], self._size[1], self._strokes)
+        return dpr * affordable_scale(drawing, scale, INTERACTIVE_RENDER_COST, DEFAULT_STROKE_WIDTH) / scale
+
+    def display_scale(self) -> float:
+        """Display-image pixels per logical unit (tests, benchmarks)."""
+        ratio = self._display.devicePixelRatioF() if self._display is not None else self.devicePixelRatioF()
+        return self._transform().m11() * ratio
+
     def _dirty_rect(self, a: tuple, b: tuple | None, width: float) -> QRect:
         xs = [a[0]] + ([b[0]] if b else [])
         ys = [a[1]] + ([b[1]] if b else [])
@@ -364,7 +432,7 @@ class Canvas(QWidget):
             self.update()  # the hint goes: repaint all of it, not just the new stroke's rectangle
         self._before = self._state()
         if self._picture is not None:  # drawing over a dropped picture starts a fresh drawing
-            self._restore(CanvasState(self._size, (), None))
+            self._restore(self._edited(strokes=(), picture=None))
         if self._settle_timer.isActive():  # the previous stroke's screen repaint, before the snapshot
             self._settle_timer.stop()
             self._settle_display()
@@ -510,7 +578,7 @@ class Canvas(QWidget):
         }
         if not hit:
             return
-        self._restore(CanvasState(self._size, tuple(s for s in self._strokes if id(s) not in hit), self._picture))
+        self._restore(self._edited(strokes=tuple(s for s in self._strokes if id(s) not in hit)))
         if not self._live.isActive():
             self._live.start()
 
@@ -619,7 +687,7 @@ class Canvas(QWidget):
             self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._display is None or self._display.devicePixelRatioF() != self.devicePixelRatioF():
+        if self._display is None or self._display_for != self.devicePixelRatioF():
             self._render_display()
         palette = self.palette()
         painter = QPainter(self)

@@ -44,6 +44,7 @@ from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
 from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
+from digitpad.gui.document import Document
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
@@ -173,7 +174,6 @@ class MainWindow(QMainWindow):
         self.predictor = Predictor(model_path)
         self.last_outcome: Outcome | None = None
         self.last_error: str | None = None  # the last message shown in an error box (tests read it)
-        self.current_path: Path | None = None
         self._message_box: QMessageBox | None = None
 
         self.setWindowTitle("digitpad")
@@ -227,9 +227,10 @@ class MainWindow(QMainWindow):
             return ""
         try:
             self.canvas.set_drawing(drawing)
-        except ValueError as exc:
-            log.warning("autosave %s not restored: %s", self.autosave.path, exc)
-            return ""
+        except ValueError as exc:  # too costly to paint: kept aside, never offered again, never lost
+            aside = self.autosave.set_aside(".refused", f"not restored ({exc})")
+            kept = f"It is kept as {aside}." if aside is not None else f"It is still in {self.autosave.path}."
+            return f"Your last drawing was not restored: {exc}. {kept}"
         self.restored = True
         n = sum(1 for s in drawing.strokes if s.points)
         log.info("restored %d strokes from %s", n, self.autosave.path)
@@ -384,9 +385,17 @@ class MainWindow(QMainWindow):
         self.clear_button.setEnabled(not self.canvas.is_empty())
         self.clear_action.setEnabled(not self.canvas.is_empty())
 
+    @property
+    def current_path(self) -> Path | None:
+        """The file Save writes to: the current undo step's document's (see gui/document.py)."""
+        return self.canvas.document.path
+
     def _update_title(self) -> None:
-        name = self.current_path.name if self.current_path is not None else "Untitled"
-        self.setWindowTitle(f"{name}[*] — digitpad")
+        """Title and modified mark from the canvas's document, after every edit, undo and redo."""
+        title = f"{self.canvas.document.name}[*] — digitpad"
+        if title != self.windowTitle():
+            self.setWindowTitle(title)
+        self.setWindowModified(self.canvas.is_modified())
 
     def _on_width_changed(self, value: int) -> None:
         self.width_value.setText(f"{value} px")
@@ -400,7 +409,7 @@ class MainWindow(QMainWindow):
         self.predict_now()
         if final:
             self._end_state_message()
-            self.setWindowModified(True)
+            self._update_title()
             self._update_actions()
             self._autosave_now()
 
@@ -461,12 +470,12 @@ class MainWindow(QMainWindow):
                 from digitpad.images import load_image  # the lead's loader: uint8, ink bright
 
                 self.canvas.set_picture(load_image(path))
-                self.current_path = None
                 self._show_state_message(f"Showing the image {path.name} (drawing on it starts a new drawing)")
             else:
                 drawing = drawing_io.load(path)
-                self.canvas.set_drawing(drawing)
-                self.current_path = path
+                document = Document(path)
+                self.canvas.set_drawing(drawing, document)
+                document.saved(path, self.canvas.version)  # what the file holds
                 self.statusBar().showMessage(f"Opened {path.name}", 5000)
         except ImportError:
             self.show_error("Cannot open image", "Image support (digitpad.images) is not available in this build.")
@@ -475,7 +484,6 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open file", f"{path.name} could not be opened.\n\n{exc}")
             return False
         self.settings.last_dir = str(path.parent)
-        self.setWindowModified(False)
         self._update_title()
         self._update_actions()
         return True
@@ -500,14 +508,14 @@ class MainWindow(QMainWindow):
         if self.canvas.has_picture():
             self.show_error("Nothing to save", "An opened image is not a drawing. Use File › Export PNG to save it as an image.")
             return False
+        document, version = self.canvas.document, self.canvas.version
         try:
             drawing_io.save(self.canvas.drawing(), path)
         except (OSError, ValueError) as exc:
             self.show_error("Cannot save", f"The drawing could not be saved to {path}.\n\n{exc}")
             return False
-        self.current_path = path
+        document.saved(path, version)  # Save As renames the document: its undo steps follow
         self.settings.last_dir = str(path.parent)
-        self.setWindowModified(False)
         self._update_title()
         self.statusBar().showMessage(f"Saved {path.name}", 5000)
         return True
@@ -585,4 +593,5 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         if not self.autosave.flush(timeout=3.0):
             log.warning("autosave still writing at quit")
+        self.autosave.release()  # the drawing stays for the next start to offer back
         super().closeEvent(event)
