@@ -52,6 +52,7 @@ def write_confident_autosave(data_dir: Path) -> None:
     autosave = Autosave(data_dir)
     autosave.submit(Drawing(280, 280, [Stroke(points=[(140, 40, 1.0), (140, 240, 1.0)], width=18)], {}))
     assert autosave.flush()
+    autosave.release()  # as a window does at quit: the next start may adopt it
     autosave.deleteLater()
 
 
