@@ -52,3 +52,15 @@ def test_writer_split_fold_tests_on_the_test_writers():
     assert set(cache["eval_split"][fold["test_x"][:, 0, 0]]) == {"test"}
     assert set(cache["eval_split"][fold["val_x"][:, 0, 0]]) == {"val"}
     assert len(fold["train_y"]) == 3
+
+
+def test_loco_modules_need_no_torch():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; sys.path.insert(0, 'benchmarks'); import digitpad.train.loco, loco; "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
