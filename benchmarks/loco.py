@@ -133,6 +133,17 @@ def per_collection(probs: np.ndarray, cache: dict, mask: np.ndarray, threshold: 
     return out
 
 
+#: Collections with their own fold; the four others have 108 drawings together (3 to 18 test
+#: writers' drawings each), too few for a mean or a worst case to mean much on their own.
+LARGE = 100
+
+
+def summaries(rows: dict[str, dict]) -> dict:
+    """``summary`` over every collection and over the collections with >= LARGE drawings."""
+    large = {c: r for c, r in rows.items() if r["drawings"] >= LARGE}
+    return {"all": summary(rows), f"collections_with_{LARGE}_drawings_or_more": summary(large)}
+
+
 def summary(rows: dict[str, dict]) -> dict:
     """Mean over collections (each counts once), worst collection, pooled over drawings."""
     if not rows:
@@ -166,7 +177,7 @@ def train_fold(name: str, arrays: dict, args: argparse.Namespace) -> tuple[Path,
         subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                        env={**os.environ, "TQDM_DISABLE": "1"})
     (folder / "pen.npz").unlink()
-    return folder / "digit.onnx", time.time() - t, cmd
+    return folder / "digit.onnx", time.time() - t, ["python"] + cmd[1:]
 
 
 def table(result: dict) -> str:
@@ -185,10 +196,12 @@ def table(result: dict) -> str:
         else:
             row += "(not run)"
         lines.append(row)
-    for label, key in (("mean", "mean"), ("worst", "worst")):
+    for label, key, scope in (("mean", "mean", "all"), ("worst", "worst", "all"),
+                              (f"mean>={LARGE}", "mean", f"collections_with_{LARGE}_drawings_or_more"),
+                              (f"worst>={LARGE}", "worst", f"collections_with_{LARGE}_drawings_or_more")):
         row = f"{label:<10} {'':>5} | "
         for which in ("shipped_all_writers", "loco"):
-            s = result["summary"].get(which, {})
+            s = result["summary"].get(which, {}).get(scope, {})
             if not s:
                 row += "(none) | "
                 continue
@@ -196,6 +209,11 @@ def table(result: dict) -> str:
             row += f" {s['not_sure_rate_mean']:>8.2%}" if which == "loco" and key == "mean" else ""
             row += " | " if which != "loco" else ""
         lines.append(row)
+    lines += ["", "shipped model, its held-out test writers only (collections it trained on):",
+              f"{'collection':<10} {'n':>5} | {'w8':>7} {'w16':>7} {'w28':>7} {'ECE':>7} {'unsure':>8}"]
+    for c, s in result["shipped"]["test_writers"].items():
+        lines.append(f"{c:<10} {s['drawings']:>5} | " + " ".join(f"{s['accuracy_by_width'][str(w)]:>7.2%}" for w in WIDTHS)
+                     + f" {s['ece']:>7.2%} {s['not_sure_rate']:>8.2%}")
     return "\n".join(lines)
 
 
@@ -207,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write the figures here (rewritten after every fold)")
     ap.add_argument("--folds", default=",".join(FOLDS), help=f"comma-separated subset of {', '.join(FOLDS)}")
     ap.add_argument("--skip-proxy-check", action="store_true", help="no proxy run on the ordinary writer split")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the folds already in --json (same proxy recipe) and run only the missing ones")
     ap.add_argument("--epochs", type=int, default=4, help="proxy recipe: epochs (full recipe: 40)")
     ap.add_argument("--mnist-limit", type=int, default=20000, help="proxy recipe: MNIST images (full: 60,000)")
     ap.add_argument("--variants", type=int, default=2, help="proxy recipe: renderings per train drawing (full: 8)")
@@ -239,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  cache["eval_y"][cache["eval_split"] == "test"],
                                                  cache["eval_width"][cache["eval_split"] == "test"], threshold)},
         "proxy_writer_split": None, "loco": {}, "fold_seconds": {},
-        "summary": {"shipped_all_writers": summary(shipped_all), "shipped_test_writers": summary(shipped_test)},
+        "summary": {"shipped_all_writers": summaries(shipped_all), "shipped_test_writers": summaries(shipped_test)},
     }
 
     def save() -> None:
@@ -247,9 +267,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
-    save()
     todo = [("writer split", None)] if not args.skip_proxy_check else []
     todo += [(f, FOLDS[f]) for f in args.folds.split(",") if f]
+    if args.resume and args.json and Path(args.json).exists():
+        previous = json.loads(Path(args.json).read_text(encoding="utf-8"))
+        if previous.get("proxy_recipe") != result["proxy_recipe"]:
+            print(f"error: {args.json} was made with another proxy recipe: {previous.get('proxy_recipe')}",
+                  file=sys.stderr)
+            return 2
+        for key in ("loco", "fold_seconds", "proxy_writer_split"):
+            result[key] = previous.get(key) or result[key]
+        result["summary"]["loco"] = summaries(result["loco"])
+        todo = [(name, held) for name, held in todo if name not in result["fold_seconds"]]
+    save()
     for name, held_out in todo:
         arrays = fold_cache(cache, held_out)
         model, seconds, cmd = train_fold(name if held_out else "writers", arrays, args)
@@ -267,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
                 if c in result["loco"]:
                     result["loco"][c]["fold"] = name
                     result["loco"][c]["threshold"] = th
-            result["summary"]["loco"] = summary(result["loco"])
+            result["summary"]["loco"] = summaries(result["loco"])
         print(f"{name}: trained and scored in {seconds:.0f} s", flush=True)
         save()
     print(table(result))
