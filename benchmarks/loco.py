@@ -212,8 +212,8 @@ def table(result: dict) -> str:
     lines += ["", "shipped model, its held-out test writers only (collections it trained on):",
               f"{'collection':<10} {'n':>5} | {'w8':>7} {'w16':>7} {'w28':>7} {'ECE':>7} {'unsure':>8}"]
     for c, s in result["shipped"]["test_writers"].items():
-        lines.append(f"{c:<10} {s['drawings']:>5} | " + " ".join(f"{s['accuracy_by_width'][str(w)]:>7.2%}" for w in WIDTHS)
-                     + f" {s['ece']:>7.2%} {s['not_sure_rate']:>8.2%}")
+        accs = " ".join(f"{s['accuracy_by_width'][str(w)]:>7.2%}" for w in WIDTHS)
+        lines.append(f"{c:<10} {s['drawings']:>5} | {accs} {s['ece']:>7.2%} {s['not_sure_rate']:>8.2%}")
     return "\n".join(lines)
 
 

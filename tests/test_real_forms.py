@@ -100,9 +100,11 @@ WORLD_FORMS_FAILING: dict[tuple[str, int], str] = {
 
 
 def _cases(forms: dict, failing: dict[tuple[str, int], str]) -> list:
-    return [pytest.param(name, w, id=f"{name}-{w}",
-                         marks=[pytest.mark.xfail(strict=True, reason=failing[name, w])] if (name, w) in failing else [])
-            for name in forms for w in WIDTHS]
+    """(name, width) params; the known failures marked as strict xfails."""
+    def marks(name: str, w: int) -> list:
+        return [pytest.mark.xfail(strict=True, reason=failing[name, w])] if (name, w) in failing else []
+
+    return [pytest.param(name, w, id=f"{name}-{w}", marks=marks(name, w)) for name in forms for w in WIDTHS]
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +163,8 @@ WORLD_NON_DIGITS = {
                       + line((190, 190), (190, 90), (195, 240))[1:]],
     "double-storey a": [line((90, 80)) + arc(140, 100, 50, math.pi * 1.1, math.pi * 2.1, ry=40, n=10)[1:]
                         + line((190, 240)), arc(140, 190, 50, -0.1, -0.1 - math.tau * 0.9, ry=45)],
-    "a with a tail": [arc(130, 165, 55, -0.3, -0.3 - math.tau, ry=65, n=24) + line((185, 100), (185, 225), (205, 240))[1:]],
+    "a with a tail": [arc(130, 165, 55, -0.3, -0.3 - math.tau, ry=65, n=24)
+                      + line((185, 100), (185, 225), (205, 240))[1:]],
 }
 WORLD_NON_DIGITS_FAILING: dict[tuple[str, int], str] = {
     **{("greater-than", w): "issue 12: '>' is read as 7" for w in WIDTHS},
