@@ -1,14 +1,18 @@
 """Accuracy of the shipped model on held-out pen WRITERS, at pen widths 8, 16 and 28 px.
 
     python benchmarks/pen_accuracy.py --data ../shared/data/pen-digits/unipen-dev.jsonl.gz \
-        [--model models/digit.onnx] [--mnist ../shared/data/mnist] [--errors-png errors.png] [--json out.json]
+        [--model models/digit.onnx] [--mnist ../shared/data/mnist] [--errors-png errors.png] [--json out.json] \
+        [--real-nondigits ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz]
 
 Renders every drawing of the test writers (digitpad.splits: ~20 % of writers,
 chosen by a stable hash of the writer id, never trained or tuned on) with the
 app's own renderer at each width, runs render -> preprocess -> model exactly as
 the app does, and prints accuracy per width, expected calibration error, and the
 "not sure" rates (top probability below models/digit.json's not_sure_threshold)
-on those real digits and on freshly generated non-digit drawings.  No torch.
+on those real digits and on freshly generated non-digit drawings.  With
+--real-nondigits, also the "not sure" rate on real pen-drawn letters and symbols
+(every drawing at each width): overall, per writer split, per character and per
+collection.  No torch.
 """
 
 from __future__ import annotations
@@ -50,6 +54,36 @@ def predict(rec: Recognizer, x: np.ndarray) -> np.ndarray:
         np.zeros((0, 10), np.float32)
 
 
+def real_nondigits(rec: Recognizer, path: str, threshold: float) -> dict:
+    """ "Not sure" rates on real pen-drawn letters and symbols (label = the character), each at 8/16/28 px."""
+    from digitpad.train.loco import collection_of
+
+    drawings = [d for d in iter_jsonl(path) if d.strokes]
+    chars = np.tile(np.asarray([str(d.extra.get("label", "")) for d in drawings]), len(WIDTHS))
+    splits = np.tile(np.asarray([split_of(d.writer or "") for d in drawings]), len(WIDTHS))
+    cols = np.tile(np.asarray([collection_of(d.writer or "") for d in drawings]), len(WIDTHS))
+    widths = np.repeat(np.asarray(WIDTHS), len(drawings))
+    probs = np.concatenate([predict(rec, model_inputs(drawings, w)) for w in WIDTHS])
+    unsure = probs.max(1) < threshold
+    read_as = probs.argmax(1)
+
+    def rate(m: np.ndarray) -> float:
+        return round(float(unsure[m].mean()), 5)
+
+    return {
+        "file": path, "drawings": len(drawings), "writer_count": len({d.writer for d in drawings}),
+        "not_sure_rate": rate(np.ones(len(unsure), bool)),
+        "not_sure_rate_by_width": {str(w): rate(widths == w) for w in WIDTHS},
+        "not_sure_rate_by_split": {s: rate(splits == s) for s in ("train", "val", "test") if (splits == s).any()},
+        "drawings_by_split": {s: int((splits == s).sum() // len(WIDTHS)) for s in ("train", "val", "test")},
+        "not_sure_rate_by_collection": {c: rate(cols == c) for c in sorted(set(cols.tolist()))},
+        "not_sure_rate_by_char": {c: rate(chars == c) for c in sorted(set(chars.tolist()))},
+        "confident_reads_by_char": {  # the digit it is read as, when it is read confidently
+            c: {str(k): int(v) for k, v in zip(*np.unique(read_as[(chars == c) & ~unsure], return_counts=True))}
+            for c in sorted(set(chars.tolist()))},
+    }
+
+
 def contact_sheet(images: list[np.ndarray], captions: list[str], path: str, cols: int = 16) -> None:
     from PIL import Image, ImageDraw
 
@@ -72,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mnist", help="MNIST folder: also report MNIST test accuracy")
     ap.add_argument("--split", default="test", choices=("test", "val", "train"), help="which writers (default test)")
     ap.add_argument("--nondigits", type=int, default=1500, help="generated non-digit drawings")
+    ap.add_argument("--real-nondigits", metavar="FILE",
+                    help="real pen non-digits .jsonl.gz (label = the character): report their 'not sure' rates")
     ap.add_argument("--errors-png", help="write a contact sheet of the misread drawings (as the model sees them)")
     ap.add_argument("--json", help="also write the figures as JSON here")
     args = ap.parse_args(argv)
@@ -119,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
                 mx[i, 0] = frame / 255.0
         result["mnist_test_accuracy"] = round(float((predict(rec, mx).argmax(1) == mlabels).mean()), 5)
 
+    if args.real_nondigits:
+        result["real_nondigits"] = real_nondigits(rec, args.real_nondigits, threshold)
+
     if args.errors_png:
         contact_sheet(errors, captions, args.errors_png)
         result["errors_png"] = args.errors_png
@@ -133,6 +172,13 @@ def main(argv: list[str] | None = None) -> int:
           f"generated non-digits {result['not_sure_rate_nondigits']:.2%}")
     if "mnist_test_accuracy" in result:
         print(f"  MNIST test accuracy: {result['mnist_test_accuracy']:.2%}")
+    if "real_nondigits" in result:
+        r = result["real_nondigits"]
+        by_split = ", ".join(f"{k} writers {v:.2%}" for k, v in r["not_sure_rate_by_split"].items())
+        print(f"  real non-digits ({r['drawings']} drawings x {len(WIDTHS)} widths): not sure {r['not_sure_rate']:.2%}"
+              f" ({by_split})")
+        worst = sorted(r["not_sure_rate_by_char"].items(), key=lambda kv: kv[1])[:10]
+        print("    least often 'not sure': " + ", ".join(f"{c!s} {v:.0%}" for c, v in worst))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -239,6 +239,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--limit", type=int, default=0, help="use only this many MNIST images (smoke runs)")
     ap.add_argument("--workers", type=int, default=-1, help="DataLoader workers (-1: CPUs - 1, at most 12)")
     ap.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads of the training process (0: torch's default); shared machines want 1")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ema", type=float, default=0.999, help="decay of the weight average that is exported")
     ap.add_argument("--checkpoint", help="also save the trained torch weights here (.pt)")
@@ -249,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
     torch.manual_seed(args.seed)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))

@@ -1,0 +1,62 @@
+"""Leave-one-collection-out folds over a rendered pen-data cache (numpy only, no torch, no Qt).
+
+The pen data's ``writer`` field starts with the UNIPEN collection it came from
+(``syn/...``, ``apb/...``).  Held-out *writers* of a collection that is also
+trained on flatter a model: tablet, sampling rate and the writing culture of the
+collection are all known to it.  A fold here holds whole collections out, so its
+score is what a user from a place the training data never saw would meet.
+
+``fold_cache`` turns one cache of renderings (see benchmarks/loco.py) into the
+arrays ``python -m digitpad.train --pen-cache`` reads, so a fold is trained by the
+unchanged recipe: train writers of the kept collections for training, their val
+writers for temperature and threshold, the left-out collection as "test".
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+#: Folds of the sweep.  The four smallest collections (108 drawings together) are held out
+#: together: each alone would leave the training set practically unchanged for the price of
+#: a training run, and holding them out at once is at least as strict for each of them.
+FOLDS: dict[str, tuple[str, ...]] = {
+    "syn": ("syn",), "apb": ("apb",), "ced": ("ced",), "app": ("app",), "apa": ("apa",), "tos": ("tos",),
+    "pri+ceb+cea+lou": ("pri", "ceb", "cea", "lou"),
+}
+
+
+def collection_of(writer: str) -> str:
+    """The collection a writer id belongs to: its first path part ('syn/syn1/x.dat' -> 'syn')."""
+    return str(writer).split("/", 1)[0]
+
+
+def fold_cache(cache: dict[str, np.ndarray], held_out: tuple[str, ...] | None) -> dict[str, np.ndarray]:
+    """The ``--pen-cache`` arrays of one fold.
+
+    ``held_out=None`` is the ordinary writer split (test = the test writers of every
+    collection), which calibrates the proxy recipe against the full one.
+    Cache keys: ``var_x/var_y/var_col/var_split`` (training renderings),
+    ``eval_x/eval_y/eval_col/eval_split/eval_width`` (as drawn at 8/16/28 px),
+    ``nd_train_x``, ``nd_val_x``, ``meta``.
+    """
+    var_keep = cache["var_split"] == "train"
+    val = cache["eval_split"] == "val"
+    if held_out is None:
+        test = cache["eval_split"] == "test"
+    else:
+        out_var = np.isin(cache["var_col"], held_out)
+        out_eval = np.isin(cache["eval_col"], held_out)
+        var_keep &= ~out_var
+        val &= ~out_eval
+        test = out_eval
+    meta = json.loads(str(cache["meta"]))
+    meta["held_out_collections"] = list(held_out) if held_out else None
+    return {
+        "train_x": cache["var_x"][var_keep], "train_y": cache["var_y"][var_keep],
+        "val_x": cache["eval_x"][val], "val_y": cache["eval_y"][val], "val_width": cache["eval_width"][val],
+        "test_x": cache["eval_x"][test], "test_y": cache["eval_y"][test], "test_width": cache["eval_width"][test],
+        "nd_train_x": cache["nd_train_x"], "nd_val_x": cache["nd_val_x"],
+        "meta": np.array(json.dumps(meta)),
+    }
