@@ -300,8 +300,16 @@ def _check_file(path: Path) -> None:
         raise DrawingError(f"{path}: file too large ({size} bytes > {MAX_FILE_BYTES})")
 
 
-def load(path: str | os.PathLike) -> Drawing:
-    """Read one drawing from a .json file."""
+def load(path: str | os.PathLike, max_points: int | None = None) -> Drawing:
+    """Read one drawing from a .json file.
+
+    ``max_points``: refuse, before parsing, a file with more points than that.  Parsing and
+    checking cost ~1 us per point and run on the window's UI thread (json.loads holds the GIL,
+    so a thread would not help), so the window passes the most points it would paint
+    (render.INTERACTIVE_MAX_POINTS): a 24 MB file of a million points is refused in tens of
+    milliseconds instead of taking over a second to parse.  (The autosave reader does not:
+    the app writes those files itself, and a costly one is set aside after one slow start.)  Counting ``[`` (one per point, plus
+    one per stroke and the list) is C-speed and never undercounts."""
     path = Path(path)
     try:
         _check_file(path)
@@ -311,6 +319,9 @@ def load(path: str | os.PathLike) -> Drawing:
         raise DrawingError(f"{path}: cannot read ({exc})") from None
     if len(text) > MAX_FILE_BYTES:
         raise DrawingError(f"{path}: file too large (> {MAX_FILE_BYTES} bytes)")
+    if max_points is not None and text.count("[") > max_points + MAX_STROKES + 1:
+        raise DrawingError(f"{path}: drawing too costly to open in the window (more than "
+                           f"{max_points:,} points); `digitpad predict` reads it")
     return loads(text, str(path))
 
 

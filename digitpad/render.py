@@ -39,6 +39,9 @@ MAX_RENDER_POINTS = MAX_RENDER_COST // SEGMENT_COST
 #: model's image, once on screen), and no such step may take more than 200 ms.  At ~2-3.5 ns
 #: per unit (measured on a loaded 2-core machine, docs/hardening.md) this is 50-90 ms per image.
 INTERACTIVE_RENDER_COST = 25_000_000
+#: A drawing with more points than this costs more than INTERACTIVE_RENDER_COST whatever its
+#: shape (SEGMENT_COST each): the window refuses such a file before parsing it.
+INTERACTIVE_MAX_POINTS = INTERACTIVE_RENDER_COST // SEGMENT_COST
 
 
 class RenderError(DrawingError):

@@ -161,3 +161,29 @@ def test_fuzz_open_benchmark_runs(tmp_path):
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "refused" in done.stdout and "0 crashes" in done.stdout
+
+
+def test_a_file_of_a_million_points_is_refused_before_it_is_parsed(qtbot, tmp_path):
+    """Parsing a million points takes over a second on the UI thread: the window counts them first."""
+    path = tmp_path / "million.json"
+    stroke = ",".join(f"[{i % 280},{(i * 7) % 280}]" for i in range(drawing_io.MAX_POINTS))
+    path.write_text('{"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, '
+                    f'"strokes": [{{"width": 8, "points": [{stroke}]}}]}}', encoding="utf-8")
+    assert drawing_io.load(path).strokes  # the CLI's reader takes it
+    window = make_window(qtbot)
+    mouse_draw(window.canvas, ONE)
+    before = window.canvas.drawing()
+    seconds = timed(qtbot, lambda: drop(window, path), lambda: window.last_error is not None)
+    assert seconds < 0.5, seconds  # (1.3-1.5 s when it was parsed)
+    assert "million.json" in window.last_error and "too costly" in window.last_error
+    assert window.canvas.drawing() == before
+
+
+def test_the_point_count_before_parsing_never_refuses_what_the_window_paints(tmp_path):
+    drawing = costliest_accepted()
+    path = tmp_path / "heavy.json"
+    drawing_io.save(drawing, path)
+    assert drawing_io.load(path, render.INTERACTIVE_MAX_POINTS) == drawing
+    many = drawing_io.Drawing(280, 280, [drawing_io.Stroke([(1.0, 1.0, 1.0)] * render.INTERACTIVE_MAX_POINTS, 4.0)])
+    drawing_io.save(many, path)
+    assert len(drawing_io.load(path, render.INTERACTIVE_MAX_POINTS).strokes[0].points) == render.INTERACTIVE_MAX_POINTS

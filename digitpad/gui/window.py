@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 import digitpad
 from digitpad import drawing as drawing_io
 from digitpad import resources
+from digitpad.render import INTERACTIVE_MAX_POINTS
 from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
@@ -472,7 +473,7 @@ class MainWindow(QMainWindow):
                 self.canvas.set_picture(load_image(path))
                 self._show_state_message(f"Showing the image {path.name} (drawing on it starts a new drawing)")
             else:
-                drawing = drawing_io.load(path)
+                drawing = drawing_io.load(path, INTERACTIVE_MAX_POINTS)
                 document = Document(path)
                 self.canvas.set_drawing(drawing, document)
                 document.saved(path, self.canvas.version)  # what the file holds
