@@ -174,8 +174,14 @@ def _assert_clean(audit, proc, what: str) -> None:
 @needs_strace
 def test_strace_audit_sees_onnxruntime_telemetry(tmp_path):
     """The audit itself works: onnxruntime imported without digitpad (telemetry on) is caught."""
-    code = f"import onnxruntime as o, time; o.InferenceSession({str(ROOT / 'models' / 'digit.onnx')!r}); time.sleep(60)"
-    audit, _ = run_audited([sys.executable, "-c", code], tmp_path / "home", seconds=8)
+    # The child waits until onnxruntime has written its device id (seconds on a loaded machine
+    # under strace), then a moment for the event queue, and exits by itself.
+    code = (f"import onnxruntime as o, os, time; o.InferenceSession({str(ROOT / 'models' / 'digit.onnx')!r})\n"
+            "p = os.path.expanduser('~/.cache/Microsoft/DeveloperTools/.onnxruntime/deviceid')\n"
+            "end = time.time() + 120\n"
+            "while not os.path.exists(p) and time.time() < end: time.sleep(0.2)\n"
+            "time.sleep(1)")
+    audit, _ = run_audited([sys.executable, "-c", code], tmp_path / "home", timeout=180)
     assert any(".cache/Microsoft" in v for v in audit.violations), audit.violations
 
 

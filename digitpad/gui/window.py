@@ -46,6 +46,7 @@ from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
 from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
 from digitpad.gui.document import Document
+from digitpad.gui.image_reader import ImageReader
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
@@ -171,6 +172,9 @@ class MainWindow(QMainWindow):
         self.autosave = autosave if autosave is not None else Autosave(data_dir())
         self.autosave.setParent(self)
         self.autosave.failed.connect(self._on_autosave_failed)
+        self.image_reader = ImageReader(self)
+        self.image_reader.finished.connect(self._on_image_read)
+        self.image_reader.failed.connect(self._on_image_failed)
         self.restored = False  # True when the last session's drawing was brought back
         self.predictor = Predictor(model_path)
         self.last_outcome: Outcome | None = None
@@ -466,21 +470,17 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | os.PathLike) -> bool:
         """Open a drawing (.json) or predict an image; False (and a message) on failure, canvas untouched."""
         path = Path(path)
+        if _is_image(path):  # read on a worker thread: a photo takes longer than a UI step
+            self.image_reader.read(path)
+            self.settings.last_dir = str(path.parent)
+            self._show_state_message(f"Reading the image {path.name}…")
+            return True
         try:
-            if _is_image(path):
-                from digitpad.images import load_image  # the lead's loader: uint8, ink bright
-
-                self.canvas.set_picture(load_image(path))
-                self._show_state_message(f"Showing the image {path.name} (drawing on it starts a new drawing)")
-            else:
-                drawing = drawing_io.load(path, INTERACTIVE_MAX_POINTS)
-                document = Document(path)
-                self.canvas.set_drawing(drawing, document)
-                document.saved(path, self.canvas.version)  # what the file holds
-                self.statusBar().showMessage(f"Opened {path.name}", 5000)
-        except ImportError:
-            self.show_error("Cannot open image", "Image support (digitpad.images) is not available in this build.")
-            return False
+            drawing = drawing_io.load(path, INTERACTIVE_MAX_POINTS)
+            document = Document(path)
+            self.canvas.set_drawing(drawing, document)
+            document.saved(path, self.canvas.version)  # what the file holds
+            self.statusBar().showMessage(f"Opened {path.name}", 5000)
         except (drawing_io.DrawingError, ValueError, OSError) as exc:
             self.show_error("Cannot open file", f"{path.name} could not be opened.\n\n{exc}")
             return False
@@ -488,6 +488,20 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         return True
+
+    def _on_image_read(self, path: Path, ink) -> None:
+        try:
+            self.canvas.set_picture(ink)
+        except ValueError as exc:
+            self._on_image_failed(path, str(exc))
+            return
+        self._show_state_message(f"Showing the image {path.name} (drawing on it starts a new drawing)")
+        self._update_title()
+        self._update_actions()
+
+    def _on_image_failed(self, path: Path, message: str) -> None:
+        self._end_state_message()
+        self.show_error("Cannot open file", f"{path.name} could not be opened.\n\n{message}")
 
     def save(self) -> bool:
         if self.current_path is None:
