@@ -7,7 +7,10 @@
 Targets: the preprocessor, the drawing reader (+ renderer), the image reader, model files
 (random and mutated ONNX bytes -> ModelError only), whole .jsonl streams through the CLI's
 streaming predict path, and special files (FIFO, folder, /dev/zero, symlink loops).  Other
-modules add targets with ``register(Target(...))`` (settings files, the window's open path).
+modules add targets with ``register(Target(...))``.  Two companions run afterwards in child
+processes (COMPANIONS): the settings reader (benchmarks/fuzz_settings.py, 10 % of --examples
+as settings values) and the window's open path (benchmarks/fuzz_open.py, 1 %: the real window
+with its UI-step times); ``--only`` names them too.
 Each input's memory is recorded: the growth of the process's peak RSS it caused, and with
 --tracemalloc the peak of Python/numpy allocations during it; the worst input is printed.
 
@@ -21,7 +24,7 @@ version of the same ideas is tests/test_fuzz.py (hypothesis).  An input is a *cr
 the reader raises anything but its own error (DrawingError / ImageError) or returns a
 result that breaks the contract; a *hang* when it takes longer than --limit seconds (it is
 also interrupted then by SIGALRM).  Failing inputs are written to --save (default
-fuzz-failures/) for replay.  Exit status 1 if there was any crash or hang.
+fuzz-failures/) for replay.  Exit status 1 if there was any crash or hang, or a companion failed.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import os
 import random
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -591,6 +595,29 @@ TARGETS: list[Target] = [
 ]
 
 
+#: Readers that need their own processes: the settings reader (a damaged value used to abort
+#: inside Qt, so each batch runs in a child that may die) and the window's open path (a real
+#: MainWindow with its event loop).  (script, its count option, share of --examples)
+COMPANIONS: dict[str, tuple[str, str, float]] = {
+    "settings": ("fuzz_settings.py", "--values", 0.1),
+    "window-open": ("fuzz_open.py", "--examples", 0.01),
+}
+
+
+def run_companions(names: list[str], examples: int, seed: int) -> int:
+    """Run the companion benchmarks as child processes; how many of them failed."""
+    failed = 0
+    here = Path(__file__).resolve().parent
+    for name in names:
+        script, option, share = COMPANIONS[name]
+        count = max(1, int(examples * share))
+        print(f"== {name}: {script} {option} {count} --seed {seed}", flush=True)
+        code = subprocess.call([sys.executable, str(here / script), option, str(count), "--seed", str(seed)])
+        print(f"== {name}: {'ok' if code == 0 else f'FAILED (exit status {code})'}", flush=True)
+        failed += code != 0
+    return failed
+
+
 def register(target: Target) -> None:
     """Add a target (another module's reader: settings files, the window's open path)."""
     TARGETS.append(target)
@@ -637,7 +664,7 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=float, default=5.0, help="seconds after which one input counts as a hang")
     ap.add_argument("--save", type=Path, default=Path("fuzz-failures"), help="folder for failing inputs")
     ap.add_argument("--only", nargs="+", metavar="TARGET", help="run only these targets: "
-                    + ", ".join(t.name for t in TARGETS))
+                    + ", ".join([t.name for t in TARGETS] + list(COMPANIONS)))
     ap.add_argument("--tracemalloc", action="store_true", help="also trace Python/numpy allocations per input (slower)")
     args = ap.parse_args(argv)
 
@@ -646,7 +673,8 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGALRM, _alarm)
     rng = random.Random(args.seed)
     targets = [t for t in TARGETS if not args.only or t.name in args.only]
-    unknown = set(args.only or ()) - {t.name for t in TARGETS}
+    companions = [c for c in COMPANIONS if not args.only or c in args.only]
+    unknown = set(args.only or ()) - {t.name for t in TARGETS} - set(COMPANIONS)
     if unknown:
         ap.error(f"unknown target(s): {', '.join(sorted(unknown))}")
     total_share = sum(t.share for t in targets) or 1.0
@@ -729,7 +757,8 @@ def main(argv=None) -> int:
     hangs = sum(s["hangs"] for s in stats.values())
     print(f"{'total':<14}{n:>10,}{crashes:>9}{hangs:>7}{total:>10.1f}")
     print(f"peak RSS of the whole run: {Memory._peak_rss() / 2**20:.0f} MB")
-    return 1 if crashes or hangs else 0
+    failed = run_companions(companions, args.examples, args.seed)
+    return 1 if crashes or hangs or failed else 0
 
 
 if __name__ == "__main__":
