@@ -10,7 +10,8 @@ the call until the event loop has painted the result:
   limits): Open, and a restart with it left as an autosave; and a file at the reader's limit of
   1,000,000 points (~24 MB), refused by its point count before it is parsed;
 * the costliest drawing the window accepts (zigzag strokes up to render.INTERACTIVE_RENDER_COST):
-  Open, resize to 1900x1400, undo, redo, and a restart with it as the autosave.
+  Open, resize to 1900x1400, undo, redo, and a restart with it as the autosave;
+* a 12 Mpx noisy PNG photo (read on a worker thread): the longest the event loop stood still.
 
 Then --examples files from benchmarks/fuzz.py's drawing generator (valid drawings mutated into
 invalid ones, junk values, huge canvases) go through ``MainWindow.open_path`` one by one, each
@@ -110,6 +111,42 @@ def close_boxes(window) -> None:
         window._message_box = None
 
 
+def noisy_photo(path: Path, size=(4032, 3024)) -> None:
+    """A phone-photo-sized picture of a 1 on grey, noisy paper (slow to decode and to clean)."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    w, h = size
+    paper = np.random.default_rng(0).normal(150, 20, (h, w, 3)).clip(0, 255).astype(np.uint8)
+    image = Image.fromarray(paper)
+    ImageDraw.Draw(image).line([(w // 2, h // 5), (w // 2, 4 * h // 5)], fill=(30, 30, 30), width=w // 25)
+    image.save(path)
+
+
+def image_open(app, window, path: Path) -> tuple[str, float, str]:
+    """Open a photo (read on a worker thread): the longest the event loop stood still while it
+    was read, with the time until it was shown."""
+    from PySide6.QtCore import QTimer
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(5)
+    window.last_error = None
+    start = time.perf_counter()
+    window.open_path(path)
+    while not window.canvas.has_picture() and window.last_error is None and time.perf_counter() - start < 30:
+        app.processEvents()
+        time.sleep(0.001)
+    shown = time.perf_counter() - start
+    settle(app)
+    timer.stop()
+    stamps = [start, *ticks, time.perf_counter()]
+    gap = max(b - a for a, b in zip(stamps, stamps[1:]))
+    return (f"open a 12 Mpx noisy photo: longest UI stall", gap,
+            f"shown after {shown * 1000:.0f} ms, digit {window.chart.top_digit}")
+
+
 def scenarios(files: Path, data: Path) -> list[tuple[str, float, str]]:
     from digitpad import drawing as drawing_io
     from digitpad.gui.app import create_window, ensure_application
@@ -141,6 +178,9 @@ def scenarios(files: Path, data: Path) -> list[tuple[str, float, str]]:
     rows.append(("undo (to the empty canvas)", timed(app, window.canvas.undo), ""))
     rows.append(("redo (paints it all again)", timed(app, window.canvas.redo), ""))
     rows.append(("resize 1900x1400 -> 700x520", timed(app, lambda: (window.resize(700, 520), window.canvas.repaint())), ""))
+    photo = files / "photo.png"
+    noisy_photo(photo)
+    rows.append(image_open(app, window, photo))
     window.close()
 
     for name, path in (("hostile zigzag", hostile), ("costliest accepted", heavy)):
