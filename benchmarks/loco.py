@@ -51,9 +51,8 @@ CACHE_VERSION = 1
 def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers: int) -> dict[str, np.ndarray]:
     """Every rendering the sweep needs, made once (the pen-cache recipe, keyed by collection)."""
     from digitpad.preprocess import PREPROCESS_VERSION
-    from digitpad.train.jitter import jitter_drawing
     from digitpad.train.nondigits import make_nondigits
-    from digitpad.train.pen_cache import continental_form, random_width, render_many
+    from digitpad.train.pen_cache import random_width, render_many, training_variants
 
     rng = np.random.default_rng(seed)
     drawings = [d for d in iter_jsonl(data) if d.label is not None]
@@ -63,13 +62,8 @@ def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers:
     for d, c, s in zip(drawings, cols, splits):
         if s != "train":
             continue
-        for v in range(variants):
-            dv = d
-            if v > 0 and d.label in (0, 1, 7, 9) and v % 3 == 1:
-                dv = continental_form(dv, rng)
-            if v > 0:
-                dv = jitter_drawing(dv, rng)
-            var_jobs.append((dv, random_width(rng)))
+        for dv, width in training_variants(d, variants, rng):
+            var_jobs.append((dv, width))
             var_y.append(d.label)
             var_col.append(c)
             var_split.append(s)

@@ -17,6 +17,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit  # noqa: E402
 
 from digitpad import drawing as drawing_io  # noqa: E402
+from qt_input import drop_file as drop  # noqa: E402
 from qt_input import make_window, mouse_draw  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("qt_settings")
@@ -158,20 +159,6 @@ def test_extra_fields_belong_to_the_drawing_they_came_with(qtbot, tmp_path):
     saved = json.loads(path.read_text())
     assert saved["label"] == 7 and saved["writer"] == "w17"
     assert not window.isWindowModified()
-
-
-def drop(window, path) -> None:
-    """Drag a file onto the window and drop it, as from a file manager."""
-    from PySide6.QtCore import QMimeData, QPointF, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDropEvent
-
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    pos = QPointF(window.rect().center())
-    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    QApplication.sendEvent(window, QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
 
 
 def test_dropped_image_then_undo_restores_the_drawing_file(qtbot, tmp_path):

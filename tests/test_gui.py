@@ -19,10 +19,8 @@ from hypothesis import strategies as st
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl  # noqa: E402
+from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import (  # noqa: E402
-    QDragEnterEvent,
-    QDropEvent,
     QEventPoint,
     QInputDevice,
     QPointingDevice,
@@ -37,7 +35,7 @@ from digitpad.gui.autosave import Autosave  # noqa: E402
 from digitpad.gui.canvas import UNDO_LIMIT  # noqa: E402
 from digitpad.preprocess import preprocess, preview_uint8  # noqa: E402
 from digitpad.render import render  # noqa: E402
-from qt_input import make_window, mouse_draw, to_widget  # noqa: E402
+from qt_input import drop_file, make_window, mouse_draw, to_widget  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("qt_settings")
 
@@ -438,14 +436,7 @@ def test_dropping_an_image_predicts_it(qtbot, tmp_path):
     image_path = tmp_path / "digit.png"
     ink = render(drawing_io.Drawing(280, 280, [drawing_io.Stroke([(140.0, 50.0, 1.0), (140.0, 230.0, 1.0)], 18.0)]))
     Image.fromarray(255 - ink).save(image_path)  # dark ink on white, as a scanned digit
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(image_path))])
-    pos = QPointF(window.rect().center())
-    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, drop)
+    drop_file(window, image_path)
     qtbot.waitUntil(lambda: window.canvas.has_picture(), timeout=2000)
     assert named(window) == 1
     mouse_draw(window.canvas, ZERO)  # drawing over a picture starts a fresh drawing

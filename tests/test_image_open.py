@@ -12,8 +12,8 @@ pytest.importorskip("pytestqt")
 from PIL import Image, ImageDraw  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 
+from qt_input import drop_file as drop  # noqa: E402
 from qt_input import make_window  # noqa: E402
-from test_cost_guard import drop  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("qt_settings")
 

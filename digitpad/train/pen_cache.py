@@ -91,6 +91,20 @@ def continental_form(d: Drawing, rng: np.random.Generator) -> Drawing:
     return Drawing(width=d.width, height=d.height, strokes=strokes + extra, extra=dict(d.extra))
 
 
+def training_variants(d: Drawing, variants: int, rng: np.random.Generator) -> list[tuple[Drawing, float]]:
+    """(drawing, pen width) pairs a training drawing becomes: as drawn, then jittered copies,
+    every third of which for a 0/1/7/9 is first given its continental form."""
+    out = []
+    for v in range(variants):
+        dv = d
+        if v > 0 and d.label in (0, 1, 7, 9) and v % 3 == 1:
+            dv = continental_form(dv, rng)
+        if v > 0:
+            dv = jitter_drawing(dv, rng)
+        out.append((dv, random_width(rng)))
+    return out
+
+
 def _render_jobs(jobs: list[tuple[dict, float]]) -> np.ndarray:
     from digitpad.drawing import from_dict
     from digitpad.preprocess import to_mnist_28
@@ -128,13 +142,8 @@ def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: 
     for d, s in zip(drawings, split):
         if s != "train":
             continue
-        for v in range(variants):
-            dv = d
-            if v > 0 and d.label in (0, 1, 7, 9) and v % 3 == 1:
-                dv = continental_form(dv, rng)
-            if v > 0:
-                dv = jitter_drawing(dv, rng)
-            train_jobs.append((dv, random_width(rng)))
+        for dv, width in training_variants(d, variants, rng):
+            train_jobs.append((dv, width))
             train_y.append(d.label)
             train_w.append(windex[d.writer or ""])
     arrays: dict[str, np.ndarray] = {}
