@@ -13,7 +13,7 @@ import numpy as np
 
 from digitpad import __version__
 
-DRAWING_SUFFIXES = (".json", ".jsonl", ".jsonl.gz")
+DRAWING_SUFFIXES = (".digitpad", ".json", ".jsonl", ".jsonl.gz")
 
 
 def _error(message: str) -> None:
@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--model", help="ONNX model to use (default: the shipped models/digit.onnx)")
     sub = ap.add_subparsers(dest="command")
 
-    p = sub.add_parser("predict", help="name the digit in images (PNG/JPEG/BMP) or drawings (.json/.jsonl)")
+    p = sub.add_parser("predict", help="name the digit in images (PNG/JPEG/BMP) or drawings (.digitpad/.json/.jsonl)")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--width", type=pen_width, default=DEFAULT_STROKE_WIDTH,

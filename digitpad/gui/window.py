@@ -59,8 +59,9 @@ try:  # the image loader's own list, so the dialog, drag & drop and loader agree
     from digitpad.images import IMAGE_SUFFIXES
 except ImportError:
     IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
-DRAWING_SUFFIXES = (".json", ".json.gz")
-DRAWING_FILTER = "digitpad drawings (*.json *.json.gz)"
+#: `.digitpad` first: Save's default, the suffix the .deb's MIME type claims; `.json` still opens.
+DRAWING_SUFFIXES = (".digitpad", ".json", ".json.gz")
+DRAWING_FILTER = "digitpad drawings (*.digitpad *.json *.json.gz)"
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")"
 #: The Open dialog's first (default) filter: everything the app can open.
 OPEN_FILTER = "Drawings and images (" + " ".join(f"*{s}" for s in (*DRAWING_SUFFIXES, *IMAGE_SUFFIXES)) + ")"
@@ -509,12 +510,12 @@ class MainWindow(QMainWindow):
         return self.save_to(self.current_path)
 
     def save_as_dialog(self) -> bool:
-        start = str(Path(self._start_dir()) / (self.current_path.name if self.current_path else "digit.json"))
+        start = str(Path(self._start_dir()) / (self.current_path.name if self.current_path else "digit" + DRAWING_SUFFIXES[0]))
         path, _ = QFileDialog.getSaveFileName(self, "Save drawing", start, DRAWING_FILTER)
         if not path:
             return False
         if not _is_drawing(Path(path)):
-            path += ".json"
+            path += DRAWING_SUFFIXES[0]
         return self.save_to(path)
 
     def save_to(self, path: str | os.PathLike) -> bool:
