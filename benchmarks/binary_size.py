@@ -3,9 +3,11 @@
     build_spec/build.sh both                 # builds dist/onedir/digitpad/ and dist/onefile/digitpad
     python benchmarks/binary_size.py         # prints a table (see docs/binary.md)
     python benchmarks/binary_size.py --runs 7 --json
+    python benchmarks/binary_size.py --installed /usr/bin/digitpad --platform xcb   # the installed .deb
 
 Measures, for each build that exists:
   * size: the one-file executable; the one-folder app (all files, symlinks not followed);
+    the .deb in dist/ (compressed) and its Installed-Size field;
   * `--self-test` time: the first run (cold-ish: whatever the OS has not cached yet;
     the one-file build also unpacks itself to a temp dir on every run) and the
     median of the following runs (warm).  With --drop-caches (Linux, root) the
@@ -162,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--platform", default="offscreen", help="QT_QPA_PLATFORM (default offscreen)")
     ap.add_argument("--drop-caches", action="store_true",
                     help="drop the page cache before each first run (Linux, root): real cold starts")
+    ap.add_argument("--installed", type=Path, help="also time an installed binary, e.g. /usr/bin/digitpad of the .deb")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
@@ -170,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         "onefile": args.dist / "onefile" / f"digitpad{EXE}",
         "onedir": args.dist / "onedir" / "digitpad" / f"digitpad{EXE}",
     }
+    if args.installed:
+        builds["installed"] = args.installed
     report: dict = {
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "platform_plugin": args.platform,
@@ -180,8 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         if not binary.is_file():
             report[mode] = {"missing": str(binary)}
             continue
-        size = binary.stat().st_size if mode == "onefile" else tree_size(binary.parent)
+        folder = binary.resolve().parent  # /usr/bin/digitpad is a link into /opt/digitpad
+        size = binary.stat().st_size if mode == "onefile" else tree_size(folder)
         report[mode] = {"path": str(binary), "size_mb": round(size / 2**20, 1), **measure(binary, args.runs, args.quit_after, env, args.drop_caches)}
+
+    debs = sorted(args.dist.glob("digitpad_*.deb"))
+    if debs and shutil.which("dpkg-deb"):
+        field = subprocess.run(["dpkg-deb", "-f", str(debs[-1]), "Installed-Size"], capture_output=True, text=True)
+        report["deb"] = {"path": str(debs[-1]), "size_mb": round(debs[-1].stat().st_size / 2**20, 1),
+                         "installed_size_mb": round(int(field.stdout.strip() or 0) / 1024, 1)}
 
     if args.json:
         print(json.dumps(report, indent=2))
@@ -206,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                for key in ("window_retries", "mapped_retries") if key in report[mode]]
     if retries:
         print("runs repeated because Xvfb refused the X connection:", ", ".join(retries))
+    if "deb" in report:
+        d = report["deb"]
+        print(f"deb      {d['size_mb']:>6.1f} MB compressed, Installed-Size {d['installed_size_mb']:.1f} MB ({d['path']})")
     return 0
 
 
