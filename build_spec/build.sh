@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the digitpad desktop binary with PyInstaller from a clean virtual env.
 #
-#   build_spec/build.sh [onedir|onefile|both]      (default: onedir)
+#   build_spec/build.sh [onedir|onefile|both|deb]  (default: onedir)
 #
+# deb: packages the existing one-folder build as dist/digitpad_<version>_<arch>.deb
+# (build_spec/build_deb.sh; builds onedir first only when dist/onedir/digitpad is missing).
 # Makes build/venv afresh (python -m venv; pip install . pyinstaller; no torch),
 # then runs build_spec/digitpad.spec once per mode:
 #   onedir  -> dist/onedir/digitpad/digitpad      (folder app; fast start)
@@ -14,7 +16,12 @@
 set -euo pipefail
 
 MODE="${1:-onedir}"
-case "$MODE" in onedir|onefile|both) ;; *) echo "usage: $0 [onedir|onefile|both]" >&2; exit 2 ;; esac
+case "$MODE" in onedir|onefile|both|deb) ;; *) echo "usage: $0 [onedir|onefile|both|deb]" >&2; exit 2 ;; esac
+if [ "$MODE" = deb ]; then
+    here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    [ -x "$here/../dist/onedir/digitpad/digitpad" ] || "$here/build.sh" onedir
+    exec "$here/build_deb.sh"
+fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

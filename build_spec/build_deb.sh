@@ -65,14 +65,16 @@ install -m 0644 "$DEB_DIR/lintian-overrides" "$STAGE/usr/share/lintian/overrides
 # A Python built by pyenv or from source leaves its own lib folder (e.g. /root/.pyenv/.../lib)
 # as RUNPATH in libpython and lib-dynload: the installed app would search there. Only
 # absolute entries are removed ($ORIGIN ones stay); the build output is not touched.
+cleared=0
 while IFS= read -r -d '' lib; do
     rpath=$(readelf -d "$lib" 2>/dev/null | grep -E '\((RUNPATH|RPATH)\)' | sed 's/.*\[\(.*\)\]/\1/' || true)
     [ -n "$rpath" ] || continue
     case ":$rpath" in *:/*) ;; *) continue ;; esac
     command -v patchelf >/dev/null || fail "$lib has RUNPATH $rpath: install patchelf to remove it"
     patchelf --remove-rpath "$lib"
-    echo "== removed RUNPATH $rpath from ${lib#"$STAGE"}"
+    cleared=$((cleared + 1)); removed="$rpath"
 done < <(find "$STAGE/opt" -type f \( -name '*.so' -o -name '*.so.*' \) -print0)
+[ "$cleared" = 0 ] || echo "== removed the build machine's RUNPATH ($removed) from $cleared libraries"
 
 # Debian's modes: folders 0755, files 0644, programs 0755. Shared objects need no x bit.
 find "$STAGE" -type d -exec chmod 0755 {} +
