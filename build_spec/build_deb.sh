@@ -97,5 +97,6 @@ echo "== dpkg-deb --build ($(dpkg-deb --version | head -n1 | awk '{print $(NF-1)
 rm -f "$OUT"
 t0=$(date +%s)
 dpkg-deb --root-owner-group -Zxz --build "$STAGE" "$OUT" >/dev/null
+rm -rf "$ROOT/build/deb"  # the 200 MB staging copy
 echo "== built $OUT in $(( $(date +%s) - t0 )) s"
 echo "== size $(( $(stat -c %s "$OUT") / 1024 / 1024 )) MiB compressed ($(stat -c %s "$OUT") bytes), Installed-Size $installed KiB"
