@@ -21,7 +21,7 @@ import numpy as np
 from digitpad.drawing import Drawing
 from digitpad.fusion import FusionParams, fuse
 from digitpad.recognizer import ModelError, Recognizer
-from digitpad.trajectory import trajectory_batch
+from digitpad.trajectory import trajectory_features
 from digitpad.trajectory_recognizer import TrajectoryRecognizer
 
 
@@ -65,17 +65,23 @@ class DrawingRecognizer:
                       drawings: Sequence[Drawing | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(N, 1, 28, 28) preprocessed images and, per row, the drawing they were rendered from
         (None for a picture) -> ((N, 10) probabilities, (N,) bool: fused)."""
+        if drawings is None or self.fusion is None:
+            return self.predict_features(images, None)
+        return self.predict_features(images, [trajectory_features(d) if d is not None else None for d in drawings])
+
+    def predict_features(self, images: np.ndarray,
+                         trajectories: Sequence[np.ndarray | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """As ``predict_batch`` with each drawing already turned into ``trajectory_features``
+        (None: no strokes), for callers that must not keep drawings in memory."""
         probs = self.image.predict_batch(images)
         fused = np.zeros(len(probs), bool)
-        if self.fusion is None or drawings is None:
+        if self.fusion is None or trajectories is None:
             return probs, fused
-        if len(drawings) != len(probs):
-            raise ValueError(f"{len(drawings)} drawings for {len(probs)} images")
-        rows = [i for i, d in enumerate(drawings) if d is not None]
-        batch, present = trajectory_batch([drawings[i] for i in rows])
-        rows = [r for r, ok in zip(rows, present) if ok]
+        if len(trajectories) != len(probs):
+            raise ValueError(f"{len(trajectories)} trajectories for {len(probs)} images")
+        rows = [i for i, f in enumerate(trajectories) if f is not None]
         if rows:
-            traj, _ = self.trajectory.predict_batch(batch[present])
+            traj, _ = self.trajectory.predict_batch(np.stack([trajectories[i] for i in rows]))
             probs[rows] = fuse(probs[rows], traj, self.fusion)
             fused[rows] = True
         return probs, fused
