@@ -212,7 +212,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             drawings = drawings[: args.limit]
         started = time.perf_counter()
         report = evaluate.evaluate_drawings(recognizer, drawings, args.width)
-        summary["drawings"] = report.to_dict() | {"seconds": time.perf_counter() - started, "width": args.width}
+        summary["drawings"] = report.to_dict() | {"seconds": time.perf_counter() - started, "width": args.width,
+                                                  "fused_with_trajectory_model": recognizer.fused}
         if not args.json:
             _print_report(report, f"drawings {source} ({args.writers} writers) at pen width {args.width:g}",
                           show_writers=True)

@@ -57,3 +57,44 @@ def test_a_picture_keeps_the_image_model_alone(tmp_path, capsys):
     alone = Recognizer().predict(preprocess(load_image(png))).probs
     np.testing.assert_allclose(record["probs"], alone, atol=2e-6)
     assert record["not_sure"] == (float(alone.max()) < Recognizer().not_sure_threshold)
+
+
+def _models_in(tmp_path, trajectory: bytes | None, meta: dict | None = None):
+    import shutil
+
+    from digitpad import resources
+
+    for name in ("digit.onnx", "digit.json"):
+        shutil.copy(resources.model_path().with_name(name), tmp_path / name)
+    if trajectory is not None:
+        (tmp_path / "trajectory.onnx").write_bytes(trajectory)
+    if meta is not None:
+        (tmp_path / "trajectory.json").write_text(json.dumps(meta))
+    return tmp_path / "digit.onnx"
+
+
+def test_a_missing_broken_or_mismatched_trajectory_model_leaves_the_image_model_alone(tmp_path):
+    from digitpad import resources
+    from digitpad.drawing import Drawing, Stroke
+    from digitpad.drawing_recognizer import DrawingRecognizer
+    from digitpad.gui.predictor import Predictor
+    from digitpad.render import render
+
+    shipped = resources.model_path().with_name("trajectory.onnx")
+    meta = json.loads(shipped.with_suffix(".json").read_text())
+    drawing = Drawing(280, 280, [Stroke([(90.0, 130.0, 1.0), (150.0, 40.0, 1.0), (150.0, 240.0, 1.0)], 16.0)])
+    alone = Recognizer()
+    for folder, trajectory, m in (("missing", None, None), ("broken", b"not a model", meta),
+                                  ("other image model", shipped.read_bytes(),
+                                   {**meta, "fusion": {**meta["fusion"], "image_model_sha256": "0" * 64}})):
+        (tmp_path / folder).mkdir()
+        image = _models_in(tmp_path / folder, trajectory, m)
+        assert not DrawingRecognizer.load(image).fused, folder
+        outcome = Predictor(image).run(render(drawing), drawing)
+        assert outcome.error is None and not outcome.fused
+        assert outcome.not_sure_threshold == alone.not_sure_threshold
+        from digitpad.preprocess import preprocess
+
+        np.testing.assert_allclose(outcome.prediction.probs, alone.predict(preprocess(render(drawing))).probs)
+    (tmp_path / "copied").mkdir()
+    assert DrawingRecognizer.load(_models_in(tmp_path / "copied", shipped.read_bytes(), meta)).fused
