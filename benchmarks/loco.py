@@ -254,8 +254,9 @@ def trajectory_sweep(args: argparse.Namespace, argv: list[str], cache: dict) -> 
         if args.real_nondigits:
             cmd += ["--nondigits-real", args.real_nondigits]
         t = time.time()
-        with open(folder / "trajectory.log", "w", encoding="utf-8") as log:
-            subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        if not (args.resume and (folder / "trajectory.onnx").exists()):  # --resume: reuse trained fold models
+            with open(folder / "trajectory.log", "w", encoding="utf-8") as log:
+                subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         trajectory = TrajectoryRecognizer(folder / "trajectory.onnx")
         tp = np.concatenate([trajectory.predict_batch(features[i : i + 2048])[0]
                              for i in range(0, len(features), 2048)])

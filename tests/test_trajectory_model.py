@@ -152,3 +152,19 @@ def test_shipped_fusion_belongs_to_the_shipped_image_model():
     assert params is not None
     entry = TrajectoryRecognizer(MODEL).metadata["fusion"]
     assert entry["image_model_sha256"] == hashlib.sha256((ROOT / "models" / "digit.onnx").read_bytes()).hexdigest()
+
+
+def test_fusion_fit_stays_calibrated_when_every_val_digit_is_read_right():
+    """A fold whose val digits are all right must not sharpen two calibrated models into
+    certainties (an unbounded fit chose T = 0.19 and a threshold of 1.0 there)."""
+    from digitpad.train.fusion_fit import MIN_TEMPERATURE, fit
+
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 10, 500)
+    image = np.full((500, 10), 0.02)
+    image[np.arange(500), labels] = 0.82
+    trajectory = np.full((500, 10), 0.01)
+    trajectory[np.arange(500), labels] = 0.91
+    params, _ = fit(image, trajectory, labels)
+    assert params.temperature >= MIN_TEMPERATURE
+    assert params.not_sure_threshold < 1.0
