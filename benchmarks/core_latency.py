@@ -2,6 +2,9 @@
 
     python benchmarks/core_latency.py [--canvas 560] [--runs 2000]
 
+Also the path the window takes for a drawing with strokes: a 20-stroke drawing, preprocess +
+trajectory features + image model + trajectory model + fusion (digitpad.drawing_recognizer).
+
 Prints figures; asserts nothing (machines here are noisy).
 """
 
@@ -26,6 +29,18 @@ def stroke_canvas(side: int) -> np.ndarray:
     pts = [(s * (140 + 60 * math.sin(t / 30 * math.tau)), s * (140 - 95 * math.cos(t / 30 * math.tau)), 1.0)
            for t in range(31)]
     return render(Drawing(side, side, [Stroke(pts, width=18.0 * s)]))
+
+
+def twenty_strokes(side: int):
+    """A zero drawn in 20 short strokes (the most strokes a digit plausibly has), and its ink."""
+    from digitpad.drawing import Drawing, Stroke
+    from digitpad.render import render
+
+    s = side / 280
+    ring = [(s * (140 + 60 * math.sin(t / 100 * math.tau)), s * (140 - 95 * math.cos(t / 100 * math.tau)), 1.0)
+            for t in range(101)]
+    d = Drawing(side, side, [Stroke(ring[i * 5 : i * 5 + 6], width=18.0 * s) for i in range(20)])
+    return d, render(d)
 
 
 def main() -> int:
@@ -59,6 +74,23 @@ def main() -> int:
     print(f"preprocess+inference median {ms(both, 50):.3f} ms  p99 {ms(both, 99):.3f} ms")
     size = model_path().stat().st_size
     print(f"model file          {size / 1e6:.2f} MB ({model_path()})")
+
+    from digitpad.drawing_recognizer import DrawingRecognizer
+
+    models = DrawingRecognizer.load()
+    drawing, ink = twenty_strokes(args.canvas)
+    for _ in range(50):
+        models.predict_batch(preprocess(ink), [drawing])
+    fused = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        _, was_fused = models.predict_batch(preprocess(ink), [drawing])
+        fused.append(time.perf_counter() - t0)
+    print(f"20-stroke drawing, preprocess + trajectory + both models + fusion (fused: {bool(was_fused[0])}): "
+          f"median {ms(fused, 50):.3f} ms  p99 {ms(fused, 99):.3f} ms")
+    if models.trajectory is not None:
+        both = size + models.trajectory.path.stat().st_size
+        print(f"model files together {both / 1e6:.2f} MB (+ {models.trajectory.path.name})")
 
     from PIL import Image
 

@@ -471,7 +471,9 @@ def predict_stream(path: Path) -> list[dict]:
     from digitpad import cli
 
     if not _RECOGNIZER:
-        _RECOGNIZER.append(Recognizer())
+        from digitpad.drawing_recognizer import DrawingRecognizer
+
+        _RECOGNIZER.append(DrawingRecognizer.load())
     out, err = io.StringIO(), io.StringIO()
     original = cli._load_recognizer
     cli._load_recognizer = lambda _path: _RECOGNIZER[0]

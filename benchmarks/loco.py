@@ -2,6 +2,8 @@
 
     nice -n 19 python benchmarks/loco.py --data ../shared/data/pen-digits/unipen-dev.jsonl.gz \
         --mnist ../shared/data/mnist --work .cache/loco --json loco.json [--folds syn,apb] [--skip-proxy-check]
+    nice -n 10 python benchmarks/loco.py --data ../shared/data/pen-digits/unipen-dev.jsonl.gz \
+        --mnist ../shared/data/mnist --work .cache/loco --trajectory --json loco-trajectory.json [--folds syn,apa]
 
 About 4-5 minutes per training on 2 shared CPU cores (8 trainings: 7 folds + the proxy check).
 
@@ -18,6 +20,10 @@ About 4-5 minutes per training on 2 shared CPU cores (8 trainings: 7 folds + the
    and once per fold of ``digitpad.train.loco.FOLDS`` without that collection; each
    model is scored on the left-out collection at 8/16/28 px: accuracy, expected
    calibration error (15 bins, widths pooled), "not sure" rate with the fold's own threshold.
+4. With ``--trajectory`` (after the sweep, whose fold image models it reuses): trains the
+   trajectory model (``python -m digitpad.train.trajectory``, a shorter recipe) without each
+   fold's collections, fits the fusion (digitpad.train.fusion_fit) on the fold's val writers
+   and scores image alone, trajectory alone and fused on the left-out collection.
 Per collection, mean over collections and worst; JSON is rewritten after every fold,
 so an interrupted sweep keeps what it finished.  Needs torch (training) and PySide6 (rendering).
 """
@@ -211,6 +217,82 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def trajectory_sweep(args: argparse.Namespace, argv: list[str], cache: dict) -> int:
+    """Image fold model alone / trajectory fold model alone / fused, per left-out collection."""
+    from digitpad.drawing import iter_jsonl
+    from digitpad.fusion import fuse
+    from digitpad.train.fusion_fit import fit
+    from digitpad.trajectory import trajectory_batch
+    from digitpad.trajectory_recognizer import TrajectoryRecognizer
+
+    started = time.time()
+    drawings = [d for d in iter_jsonl(args.data) if d.label is not None]  # the cache's eval order
+    features, _ = trajectory_batch(drawings)
+    result: dict = {"command": "python benchmarks/loco.py " + " ".join(shlex.quote(a) for a in argv),
+                    "trajectory_recipe": {"epochs": args.trajectory_epochs, "variants": args.trajectory_variants,
+                                          "nondigits": args.trajectory_nondigits,
+                                          "note": "python -m digitpad.train.trajectory unchanged, shorter"},
+                    "image_models": "the fold models of the proxy sweep (--work/folds/NAME/digit.onnx)",
+                    "loco": {}, "fold_seconds": {}}
+    for name in [f for f in args.folds.split(",") if f]:
+        held = FOLDS[name]
+        folder = Path(args.work) / "folds" / name.replace("+", "_")
+        if not (folder / "digit.onnx").exists():
+            print(f"{name}: no fold image model in {folder} (run the sweep first); skipped", file=sys.stderr)
+            continue
+        cmd = [sys.executable, "-m", "digitpad.train.trajectory", "--data", args.data,
+               "--exclude-collections", ",".join(held), "--epochs", str(args.trajectory_epochs),
+               "--variants", str(args.trajectory_variants), "--nondigits", str(args.trajectory_nondigits),
+               "--threads", str(args.threads), "--workers", "1", "--seed", str(args.seed),
+               "--out", str(folder / "trajectory.onnx")]
+        if args.real_nondigits:
+            cmd += ["--nondigits-real", args.real_nondigits]
+        t = time.time()
+        if not (args.resume and (folder / "trajectory.onnx").exists()):  # --resume: reuse trained fold models
+            with open(folder / "trajectory.log", "w", encoding="utf-8") as log:
+                subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        trajectory = TrajectoryRecognizer(folder / "trajectory.onnx")
+        tp = np.concatenate([trajectory.predict_batch(features[i : i + 2048])[0]
+                             for i in range(0, len(features), 2048)])
+        tp = np.tile(tp, (len(WIDTHS), 1))
+        ip, image_threshold = probs_of(folder / "digit.onnx", cache["eval_x"])
+        out = np.isin(cache["eval_col"], held)
+        val = (cache["eval_split"] == "val") & ~out
+        params, _ = fit(ip[val], tp[val], cache["eval_y"][val])
+        fused = fuse(ip, tp, params)
+        rows = {"image": per_collection(ip, cache, out, image_threshold, held),
+                "trajectory": per_collection(tp, cache, out, float(trajectory.metadata["not_sure_threshold"]), held),
+                "fused": per_collection(fused, cache, out, params.not_sure_threshold, held)}
+        for c in held:
+            if c in rows["image"]:
+                result["loco"][c] = {k: v[c] for k, v in rows.items()} | {
+                    "fold": name, "fusion": {"image_weight": params.image_weight, "temperature": params.temperature,
+                                             "not_sure_threshold": params.not_sure_threshold}}
+        result["fold_seconds"][name] = round(time.time() - t, 1)
+        for k in ("image", "trajectory", "fused"):
+            result.setdefault("summary", {})[k] = summaries({c: r[k] for c, r in result["loco"].items()})
+        result["seconds"] = round(time.time() - started, 1)
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"{name}: trajectory trained, fused and scored in {time.time() - t:.0f} s", flush=True)
+    print(f"{'collection':<10} {'n':>5} | {'image alone w8/16/28, ECE':^34} | {'trajectory':^8} | "
+          f"{'fused w8/16/28, ECE, not sure':^43}")
+    for c, r in result["loco"].items():
+        row = f"{c:<10} {r['image']['drawings']:>5} | "
+        row += " ".join(f"{r['image']['accuracy_by_width'][str(w)]:>7.2%}" for w in WIDTHS)
+        row += f" {r['image']['ece']:>7.2%} | {r['trajectory']['accuracy']:>8.2%} | "
+        row += " ".join(f"{r['fused']['accuracy_by_width'][str(w)]:>7.2%}" for w in WIDTHS)
+        row += f" {r['fused']['ece']:>7.2%} {r['fused']['not_sure_rate']:>8.2%}"
+        print(row)
+    for k in ("image", "fused"):
+        s = result.get("summary", {}).get(k, {}).get(f"collections_with_{LARGE}_drawings_or_more", {})
+        if s:
+            print(f"{k}: mean / worst over collections with >= {LARGE} drawings: "
+                  + ", ".join(f"w{w} {s[f'w{w}']['mean']:.2%} / {s[f'w{w}']['worst']:.2%}" for w in WIDTHS)
+                  + f", ECE mean {s['ece']['mean']:.2%}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, help="pen-digits .jsonl.gz (writer = collection/...)")
@@ -229,10 +311,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch threads per training (plus 1 augmentation worker)")
     ap.add_argument("--workers", type=int, default=2, help="render processes for the cache")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--trajectory", action="store_true",
+                    help="after the sweep: trajectory model per fold, fused with the fold's image model")
+    ap.add_argument("--trajectory-epochs", type=int, default=6, help="--trajectory recipe: epochs (full: 12)")
+    ap.add_argument("--trajectory-variants", type=int, default=8, help="--trajectory recipe: copies (full: 16)")
+    ap.add_argument("--trajectory-nondigits", type=int, default=6000,
+                    help="--trajectory recipe: generated non-digits (full: 12,000)")
+    ap.add_argument("--real-nondigits", help="pen-nondigits .jsonl.gz for --trajectory training")
     args = ap.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
     started = time.time()
     cache = load_or_build(args)
+    if args.trajectory:
+        return trajectory_sweep(args, argv, cache)
     collections = tuple(sorted(set(cache["eval_col"].tolist()), key=lambda c: -int((cache["eval_col"] == c).sum())))
     everyone = np.ones(len(cache["eval_y"]), bool)
     probs, threshold = probs_of(None, cache["eval_x"])

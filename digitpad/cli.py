@@ -21,9 +21,11 @@ def _error(message: str) -> None:
 
 
 def _load_recognizer(path: str | None):
-    from digitpad.recognizer import Recognizer
+    """The image model at ``path`` (default: the shipped one) with the trajectory model fitted
+    for it beside it, if any: the same DrawingRecognizer the window uses."""
+    from digitpad.drawing_recognizer import DrawingRecognizer
 
-    return Recognizer(path)
+    return DrawingRecognizer.load(path)
 
 
 #: Inputs predicted together: one onnxruntime call per batch; memory holds one canvas (rendered,
@@ -42,8 +44,8 @@ def _is_jsonl(name: str) -> bool:
 
 
 def _inputs_of(path: Path, width: float):
-    """(name, canvas image or the error for that input) for one file, lazily: an image, a
-    drawing, or a .jsonl[.gz] of drawings read and rendered one line at a time.  Anything that
+    """(name, canvas image or the error for that input, the drawing or None) for one file, lazily:
+    an image, a drawing, or a .jsonl[.gz] of drawings read and rendered one line at a time.  Anything that
     is not a regular file is refused before it is opened (a FIFO would block for ever)."""
     from digitpad import drawing, images, render
     from digitpad.files import regular_file_problem
@@ -51,45 +53,50 @@ def _inputs_of(path: Path, width: float):
     name = str(path)
     problem = regular_file_problem(path)
     if problem is not None:
-        yield name, ValueError(f"{name}: {problem}")
+        yield name, ValueError(f"{name}: {problem}"), None
         return
     try:
         if _is_jsonl(name):
             for lineno, item in drawing.iter_jsonl_records(path):
                 where = f"{name}:{lineno}"
                 if isinstance(item, Exception):
-                    yield where, item
+                    yield where, item, None
                     continue
                 try:
-                    yield where, render.render(item, width)
+                    yield where, render.render(item, width), item
                 except drawing.DrawingError as exc:
-                    yield where, drawing.DrawingError(f"{where}: {exc}")
+                    yield where, drawing.DrawingError(f"{where}: {exc}"), None
         elif _is_drawing_file(name):
             loaded = drawing.load(path)
             try:
-                yield name, render.render(loaded, width)
+                yield name, render.render(loaded, width), loaded
             except drawing.DrawingError as exc:
-                yield name, drawing.DrawingError(f"{name}: {exc}")
+                yield name, drawing.DrawingError(f"{name}: {exc}"), None
         else:
-            yield name, images.load_image(path)
+            yield name, images.load_image(path), None
     except (drawing.DrawingError, images.ImageError) as exc:
-        yield name, exc
+        yield name, exc, None
     except (ValueError, OSError) as exc:
-        yield name, ValueError(f"{name}: {exc}")
+        yield name, ValueError(f"{name}: {exc}"), None
+
 
 
 def _model_inputs(files: list[str], width: float):
-    """(name, preprocessed model input or the error message) for every input, in order."""
+    """(name, preprocessed model input or the error message, trajectory features or None) for
+    every input, in order; a drawing's strokes become features at once, so no drawing is kept."""
     from digitpad.preprocess import preprocess
+    from digitpad.trajectory import trajectory_features
 
     for raw in files:
-        for name, canvas in _inputs_of(Path(raw), width):
+        for name, canvas, source in _inputs_of(Path(raw), width):
             if isinstance(canvas, Exception):
-                yield name, str(canvas)
+                yield name, str(canvas), None
                 continue
             x = preprocess(canvas)
             del canvas  # one canvas alive at a time (up to 8192x8192 pixels)
-            yield name, (x if x is not None else f"{name}: no ink found (blank image)")
+            features = trajectory_features(source) if source is not None and x is not None else None
+            del source
+            yield name, (x if x is not None else f"{name}: no ink found (blank image)"), features
 
 
 def _batches(items, size: int):
@@ -113,17 +120,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     recognizer = _load_recognizer(args.model)
     failures = 0
     for batch in _batches(_model_inputs(args.files, args.width), BATCH_SIZE):
-        xs = [v for _, v in batch if not isinstance(v, str)]
-        probs = iter(recognizer.predict_batch(np.concatenate(xs)) if xs else ())
-        for name, value in batch:
+        inputs = [(v, d) for _, v, d in batch if not isinstance(v, str)]
+        probs, fused = recognizer.predict_features(np.concatenate([v for v, _ in inputs]), [f for _, f in inputs]) \
+            if inputs else (np.zeros((0, 10)), np.zeros(0, bool))
+        answers = iter(zip(probs, fused))
+        for name, value, _ in batch:
             if isinstance(value, str):
                 failures += 1
                 _error(value)
                 if args.json:
                     print(json.dumps({"input": name, "error": value}), flush=True)
                 continue
-            pred = Prediction(next(probs))
-            not_sure = pred.confidence < recognizer.not_sure_threshold
+            row, was_fused = next(answers)
+            pred = Prediction(row)
+            not_sure = pred.confidence < recognizer.threshold(bool(was_fused))
             if args.json:
                 print(json.dumps({"input": name, "digit": pred.digit, "not_sure": not_sure,
                                   "probs": [round(float(p), 6) for p in pred.probs]}))
@@ -184,7 +194,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.limit:
             images, labels = images[: args.limit], labels[: args.limit]
         started = time.perf_counter()
-        report = evaluate.evaluate_images(recognizer, images, labels)
+        report = evaluate.evaluate_images(recognizer.image, images, labels)
         summary["mnist"] = report.to_dict() | {"seconds": time.perf_counter() - started}
         summary["mnist"].pop("per_writer")
         if not args.json:
@@ -202,7 +212,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             drawings = drawings[: args.limit]
         started = time.perf_counter()
         report = evaluate.evaluate_drawings(recognizer, drawings, args.width)
-        summary["drawings"] = report.to_dict() | {"seconds": time.perf_counter() - started, "width": args.width}
+        summary["drawings"] = report.to_dict() | {"seconds": time.perf_counter() - started, "width": args.width,
+                                                  "fused_with_trajectory_model": recognizer.fused}
         if not args.json:
             _print_report(report, f"drawings {source} ({args.writers} writers) at pen width {args.width:g}",
                           show_writers=True)

@@ -2,7 +2,8 @@
 
 Pure functions shared by `digitpad eval` and the benchmarks: drawings are
 rendered with the app's renderer, images go through the one preprocessor,
-and the batch goes to the same Recognizer the window uses.
+strokes through the one trajectory preprocessor, and the batch goes to the same
+DrawingRecognizer (image model, fused with the trajectory model) the window uses.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Iterable
 import numpy as np
 
 from digitpad.drawing import Drawing
+from digitpad.drawing_recognizer import DrawingRecognizer
 from digitpad.preprocess import preprocess
 from digitpad.recognizer import Recognizer
 from digitpad.render import DEFAULT_STROKE_WIDTH, render
+from digitpad.trajectory import trajectory_features
 
 BATCH = 512
 
@@ -102,15 +105,17 @@ def evaluate_images(recognizer: Recognizer, images: Iterable[np.ndarray], labels
     return Report(labels, probs, list(groups) if groups is not None else [""] * len(labels))
 
 
-def evaluate_drawings(recognizer: Recognizer, drawings: list[Drawing],
+def evaluate_drawings(recognizer: DrawingRecognizer | Recognizer, drawings: list[Drawing],
                       width: float = DEFAULT_STROKE_WIDTH) -> Report:
-    """Labelled drawings rendered at `width` (where a stroke gives none) -> Report."""
+    """Labelled drawings rendered at `width` (where a stroke gives none), and their strokes -> Report.
+    A plain Recognizer scores the image model alone."""
+    models = recognizer if isinstance(recognizer, DrawingRecognizer) else DrawingRecognizer(recognizer)
     labelled = [d for d in drawings if d.label is not None]
-    return evaluate_images(
-        recognizer,
-        (render(d, width) for d in labelled),
-        (d.label for d in labelled),
-        (d.writer or "" for d in labelled),
-    )
-
-
+    inputs = [preprocess(render(d, width)) for d in labelled]
+    probs = np.full((len(labelled), 10), 0.1, dtype=np.float32)
+    present = [i for i, x in enumerate(inputs) if x is not None]
+    for start in range(0, len(present), BATCH):
+        idx = present[start : start + BATCH]
+        probs[idx] = models.predict_features(np.concatenate([inputs[i] for i in idx]),
+                                             [trajectory_features(labelled[i]) for i in idx])[0]
+    return Report(np.asarray([d.label for d in labelled], np.int64), probs, [d.writer or "" for d in labelled])

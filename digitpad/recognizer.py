@@ -67,6 +67,27 @@ def probability_problem(probs: np.ndarray) -> str | None:
     return None
 
 
+def open_session(path: Path, threads: int = 1):
+    """An onnxruntime CPU session for ``path``; ModelError naming the file if it cannot be loaded."""
+    import onnxruntime as ort
+
+    if hasattr(ort, "disable_telemetry_events"):  # in case a host imported onnxruntime before digitpad
+        ort.disable_telemetry_events()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        # enable_fallback=0: on a failed load onnxruntime would otherwise print "EP Error ...
+        # Falling back" to stdout (corrupting `predict --json`) and retry the same provider.
+        return ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"], enable_fallback=0
+        )
+    except Exception as exc:  # onnxruntime raises several unrelated types for bad files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load model {path}: {first}") from None
+
+
 class Recognizer:
     """A loaded digit model.  Construction validates everything, so later calls cannot fail on I/O."""
 
@@ -74,23 +95,7 @@ class Recognizer:
         self.path = Path(path) if path is not None else resources.model_path()
         if not self.path.is_file():
             raise ModelError(f"model file not found: {self.path}")
-        import onnxruntime as ort
-
-        if hasattr(ort, "disable_telemetry_events"):  # in case a host imported onnxruntime before digitpad
-            ort.disable_telemetry_events()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            # enable_fallback=0: on a failed load onnxruntime would otherwise print "EP Error ...
-            # Falling back" to stdout (corrupting `predict --json`) and retry the same provider.
-            self._session = ort.InferenceSession(
-                str(self.path), sess_options=options, providers=["CPUExecutionProvider"], enable_fallback=0
-            )
-        except Exception as exc:  # onnxruntime raises several unrelated types for bad files
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"cannot load model {self.path}: {first}") from None
+        self._session = open_session(self.path, threads)
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         if len(inputs) != 1 or len(outputs) < 1:
             raise ModelError(f"model {self.path}: expected 1 input and 1 output, got {len(inputs)} and {len(outputs)}")

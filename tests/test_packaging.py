@@ -93,6 +93,7 @@ def test_spec_bundles_model_and_assets(monkeypatch):
     datas = {(Path(src).relative_to(ROOT).as_posix(), dest) for src, dest in kwargs["datas"]}
     assert ("models/digit.onnx", "models") in datas
     assert ("models/digit.json", "models") in datas
+    assert ("models/trajectory.onnx", "models") in datas and ("models/trajectory.json", "models") in datas
     for name in ("digitpad.png", "digitpad.svg", "digitpad.desktop", "digitpad.ico"):
         assert (f"assets/{name}", "assets") in datas
     assert ("assets/__init__.py", "assets") not in datas

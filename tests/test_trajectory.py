@@ -87,3 +87,56 @@ def test_no_qt_and_no_torch():
     code = ("import sys, digitpad.trajectory; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'torch')]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _reference(drawing: Drawing, n: int = POINTS) -> np.ndarray:
+    """The recipe stroke by stroke, as the module docstring states it (slow, plain numpy)."""
+    from digitpad.trajectory import _allocate
+
+    strokes = [np.asarray([p[:2] for p in s.points], np.float64) for s in drawing.strokes if s.points]
+    arcs = [np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(p, axis=0).T))]) for p in strokes]
+    counts = _allocate(np.asarray([a[-1] for a in arcs]), n)
+    parts, dirs = [], []
+    for p, a, c in zip(strokes, arcs, counts):
+        if c == 0:
+            continue
+        if a[-1] <= 0:
+            q = np.repeat(p[:1], c, axis=0)
+        else:
+            t = np.linspace(0.0, a[-1], c) if c > 1 else np.array([a[-1] / 2])
+            q = np.stack([np.interp(t, a, p[:, 0]), np.interp(t, a, p[:, 1])], axis=1)
+        parts.append(q)
+    pts = np.concatenate(parts)
+    span = float(np.ptp(pts, axis=0).max())
+    pts = (pts - pts.mean(axis=0)) / (span if span > 0 else 1.0)
+    out = np.zeros((n, len(FEATURES)), np.float32)
+    out[:, :2] = pts
+    out[1:, 2:4] = np.diff(pts, axis=0)
+    start = 0
+    for i, q in enumerate(parts):
+        seg = pts[start : start + len(q)]
+        if i:
+            out[start, UP] = 1.0
+        if len(q) > 1:
+            d = np.gradient(seg, axis=0)
+            norm = np.hypot(d[:, 0], d[:, 1])[:, None]
+            out[start : start + len(q), 5:7] = np.divide(d, norm, out=np.zeros_like(d), where=norm > 0)
+        start += len(q)
+    return out
+
+
+@pytest.mark.parametrize("strokes", [1, 2, 5, 20, 70, 200])
+def test_one_pass_equals_the_stroke_by_stroke_recipe(strokes):
+    """The features are computed for all strokes at once (20 strokes in about the time of one);
+    they equal the recipe done stroke by stroke, dots, lone points and more strokes than points included."""
+    rng = np.random.default_rng(strokes)
+    for _ in range(20):
+        parts = []
+        for _ in range(strokes):
+            m = int(rng.integers(1, 30))
+            start = rng.uniform(0, 280, 2)
+            walk = start + np.cumsum(rng.normal(0, rng.choice([0.0, 3.0, 15.0]), (m, 2)), axis=0)
+            parts.append([tuple(p) for p in walk])
+        d = drawing(*parts)
+        for n in (2, 16, POINTS):
+            np.testing.assert_allclose(trajectory_features(d, n), _reference(d, n), atol=1e-5)

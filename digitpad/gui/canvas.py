@@ -215,6 +215,15 @@ class Canvas(QWidget):
             extra=dict(self._extra),
         )
 
+    def strokes_shown(self) -> Drawing | None:
+        """The strokes the ink shows, the one being drawn included (what the trajectory model
+        reads beside ``ink_array``); None when the canvas shows a picture, whose strokes are unknown."""
+        if self._picture is not None:
+            return None
+        strokes = self._strokes + ([self._current] if self._current is not None else [])
+        return Drawing(width=self._size[0], height=self._size[1],
+                       strokes=[Stroke(points=list(s.points), width=s.width) for s in strokes])
+
     def ink_array(self) -> np.ndarray:
         """What the model is given: (height, width) uint8, ink = 255 on 0."""
         if self._picture is not None:

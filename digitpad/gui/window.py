@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
             self._autosave_now()
 
     def predict_now(self) -> Outcome:
-        outcome = self.predictor.run(self.canvas.ink_array())
+        outcome = self.predictor.run(self.canvas.ink_array(), self.canvas.strokes_shown())
         self._show_outcome(outcome)
         return outcome
 
@@ -440,7 +440,7 @@ class MainWindow(QMainWindow):
                 self.latency_label.setText("")
             return
         pred = outcome.prediction
-        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), self.predictor.not_sure_threshold)
+        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold)
         self.chart.set_probabilities(pred.probs)
         self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
 
@@ -594,6 +594,8 @@ class MainWindow(QMainWindow):
                 ("MNIST test accuracy", f"{acc * 100:.2f}%" if isinstance(acc, (int, float)) else "unknown"),
                 ("Parameters", f"{meta['parameters']:,}" if isinstance(meta.get("parameters"), int) else "unknown"),
                 ("Model version", str(meta.get("version", meta.get("sha256", "unknown")))[:16]),
+                ("Stroke model", "fused with the image model" if self.predictor.models is not None
+                 and self.predictor.models.fused else "none (image model alone)"),
                 ("'Not sure' below", percent(self.predictor.not_sure_threshold)),
                 ("Preprocessing", f"v{meta.get('preprocess_version', '?')} (app v{PREPROCESS_VERSION})"),
             ]

@@ -1,0 +1,55 @@
+"""Fusing the image model and the trajectory model into one calibrated answer (numpy only).
+
+The image sees where the ink is; the trajectory sees the order and direction it
+was written in (a 1's lead-in rises from the lower left, a 7's bar starts at the
+top left).  Where strokes exist both are asked and their log-probabilities are
+mixed: ``probs = softmax((w * log p_image + (1 - w) * log p_trajectory) / T)``.
+``w`` and ``T`` are fitted on the val writers (minimum negative log-likelihood,
+widths 8/16/28) and stored in models/trajectory.json (``fusion``) with the "not
+sure" threshold chosen for the fused output, so the rule and the numbers travel
+with the model files.  Images alone (a PNG) keep the image model alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: Probabilities are clipped here before the log, so one model's exact 0 cannot veto the other.
+FLOOR = 1e-7
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    image_weight: float  # w: share of the image model's log-probabilities
+    temperature: float  # T
+    not_sure_threshold: float  # top fused probability below which the answer is "not sure"
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, Any]) -> FusionParams | None:
+        """The ``fusion`` entry of trajectory.json; None if absent or malformed."""
+        entry = meta.get("fusion")
+        try:
+            params = cls(float(entry["image_weight"]), float(entry["temperature"]),
+                         float(entry["not_sure_threshold"]))
+        except (TypeError, KeyError, ValueError):
+            return None
+        ok = 0.0 <= params.image_weight <= 1.0 and params.temperature > 0 and 0 < params.not_sure_threshold <= 1
+        return params if ok else None
+
+
+def fused_logits(image_probs: np.ndarray, trajectory_probs: np.ndarray, image_weight: float) -> np.ndarray:
+    """(N, 10) weighted sum of log-probabilities (before the temperature)."""
+    li = np.log(np.clip(np.asarray(image_probs, np.float64), FLOOR, None))
+    lt = np.log(np.clip(np.asarray(trajectory_probs, np.float64), FLOOR, None))
+    return image_weight * li + (1.0 - image_weight) * lt
+
+
+def fuse(image_probs: np.ndarray, trajectory_probs: np.ndarray, params: FusionParams) -> np.ndarray:
+    """(N, 10) calibrated fused probabilities (float32, rows sum to 1)."""
+    z = fused_logits(image_probs, trajectory_probs, params.image_weight) / params.temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)

@@ -1,0 +1,129 @@
+"""python -m digitpad.train.fusion_fit --data PEN.jsonl.gz [--image-model M] [--trajectory-model T]
+
+Fits the fusion of the image and trajectory models (:mod:`digitpad.fusion`) on the
+val writers' drawings, each rendered at 8, 16 and 28 px by the app's renderer and
+preprocessor (the trajectory does not depend on the pen width): the image weight
+``w`` on a grid and the temperature ``T`` by minimum negative log-likelihood, then
+the "not sure" threshold for the fused output as the image model's was chosen
+(the highest one leaving at most 1 % of val digits below it).  Writes them into
+trajectory.json (``fusion``) with the image model's sha256, so a new image model
+means a new fit.  numpy + onnxruntime + PySide6 (rendering); no torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.drawing import Drawing, iter_jsonl
+from digitpad.fusion import FusionParams, fuse, fused_logits
+from digitpad.recognizer import Recognizer
+from digitpad.splits import split_of
+from digitpad.train import metrics
+from digitpad.trajectory import trajectory_batch
+from digitpad.trajectory_recognizer import TrajectoryRecognizer
+
+WIDTHS = (8, 16, 28)
+
+
+def image_inputs(drawings: Sequence[Drawing], width: float) -> np.ndarray:
+    """(N, 1, 28, 28) as the app makes them: render at ``width`` -> preprocess (blank -> zeros)."""
+    from digitpad.preprocess import preprocess
+    from digitpad.render import render
+
+    out = np.zeros((len(drawings), 1, 28, 28), np.float32)
+    for i, d in enumerate(drawings):
+        x = preprocess(render(d, width))
+        if x is not None:
+            out[i] = x[0]
+    return out
+
+
+def both_probs(drawings: Sequence[Drawing], image: Recognizer, trajectory: TrajectoryRecognizer,
+               widths: Sequence[int] = WIDTHS) -> tuple[np.ndarray, np.ndarray]:
+    """Image and trajectory probabilities of every drawing at every width, widths outermost:
+    ((len(widths) * N, 10), (len(widths) * N, 10); the trajectory rows repeat per width)."""
+    img = []
+    for w in widths:
+        x = image_inputs(drawings, w)
+        img.append(np.concatenate([image.predict_batch(x[i : i + 512]) for i in range(0, len(x), 512)]))
+    traj, _ = trajectory_batch(drawings)
+    tp = np.concatenate([trajectory.predict_batch(traj[i : i + 1024])[0] for i in range(0, len(traj), 1024)])
+    return np.concatenate(img), np.tile(tp, (len(widths), 1))
+
+
+#: Temperatures the fit may choose.  Where the val digits are all read right (a fold of the
+#: leave-one-collection-out sweep), the likelihood keeps growing as T shrinks and an unbounded fit
+#: sharpens two calibrated models into certainties; T < 0.5 would more than square both.
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.5, 5.0
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Minimum-NLL temperature within [MIN_TEMPERATURE, MAX_TEMPERATURE] (grid, then a finer grid)."""
+    grid = np.exp(np.linspace(np.log(MIN_TEMPERATURE), np.log(MAX_TEMPERATURE), 81))
+    best = min(grid, key=lambda t: metrics.nll(logits, labels, t))
+    fine = np.clip(best * np.exp(np.linspace(-0.03, 0.03, 61)), MIN_TEMPERATURE, MAX_TEMPERATURE)
+    return float(min(fine, key=lambda t: metrics.nll(logits, labels, t)))
+
+
+def fit(image_probs: np.ndarray, trajectory_probs: np.ndarray, labels: np.ndarray,
+        max_digit_not_sure: float = 0.01) -> tuple[FusionParams, dict]:
+    """Weight and temperature by minimum NLL on (val) digits, then the fused "not sure" threshold."""
+    best = None
+    for w in np.linspace(0.0, 1.0, 41):
+        z = fused_logits(image_probs, trajectory_probs, float(w))
+        t = fit_temperature(z, labels)
+        nll = metrics.nll(z, labels, t)
+        if best is None or nll < best[0]:
+            best = (nll, float(w), t)
+    nll, w, t = best
+    probs = fuse(image_probs, trajectory_probs, FusionParams(w, t, 1.0))
+    threshold = metrics.choose_threshold(probs.max(1), np.zeros(0), max_digit_not_sure)
+    return FusionParams(round(w, 4), round(t, 5), threshold), {"nll_val": round(nll, 5)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m digitpad.train.fusion_fit", description=__doc__.splitlines()[0])
+    ap.add_argument("--data", required=True, help="pen-digits .jsonl.gz (its val writers are used)")
+    ap.add_argument("--image-model", default=None, help="default: the shipped models/digit.onnx")
+    ap.add_argument("--trajectory-model", default=None, help="default: models/trajectory.onnx")
+    ap.add_argument("--max-digit-not-sure", type=float, default=0.01)
+    args = ap.parse_args(argv)
+    image = Recognizer(args.image_model)
+    trajectory = TrajectoryRecognizer(args.trajectory_model)
+    val = [d for d in iter_jsonl(args.data) if d.label is not None and d.strokes and split_of(d.writer or "") == "val"]
+    labels = np.tile(np.asarray([d.label for d in val]), len(WIDTHS))
+    ip, tp = both_probs(val, image, trajectory)
+    params, facts = fit(ip, tp, labels, args.max_digit_not_sure)
+    fused = fuse(ip, tp, params)
+    entry = {
+        "image_weight": params.image_weight, "temperature": params.temperature,
+        "not_sure_threshold": params.not_sure_threshold,
+        "rule": "probs = softmax((image_weight * log p_image + (1 - image_weight) * log p_trajectory) / temperature)",
+        "fitted_on": f"val writers' drawings ({len(val)}) at widths {list(WIDTHS)}; weight on a 41-step grid, "
+                     f"temperature by minimum NLL within [{MIN_TEMPERATURE}, {MAX_TEMPERATURE}]; threshold leaves <= {args.max_digit_not_sure:.1%} of val digits "
+                     "below it",
+        "image_model_sha256": hashlib.sha256(image.path.read_bytes()).hexdigest(),
+        "accuracy_val": round(float((fused.argmax(1) == labels).mean()), 5),
+        "ece_val": round(metrics.ece(fused, labels), 5),
+        **facts,
+        "command": "python -m digitpad.train.fusion_fit " + " ".join(shlex.quote(a) for a in
+                                                                    (argv if argv is not None else sys.argv[1:])),
+    }
+    meta_path = trajectory.path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    meta["fusion"] = entry
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(entry, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
