@@ -19,7 +19,6 @@ import math
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Callable, TextIO
 
 from digitpad.drawing import Drawing, Stroke

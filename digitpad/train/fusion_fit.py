@@ -18,7 +18,6 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
