@@ -27,8 +27,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitpad.drawing import Drawing, iter_jsonl  # noqa: E402
-from digitpad.preprocess import preprocess, to_mnist_28  # noqa: E402
+from digitpad.drawing import iter_jsonl  # noqa: E402
+from digitpad.evaluate import model_inputs  # noqa: E402
+from digitpad.preprocess import to_mnist_28  # noqa: E402
 from digitpad.recognizer import Recognizer  # noqa: E402
 from digitpad.splits import DESCRIPTION, split_of  # noqa: E402
 from digitpad.train.metrics import below_rate, ece  # noqa: E402
@@ -36,17 +37,6 @@ from digitpad.train.nondigits import make_nondigits  # noqa: E402
 
 WIDTHS = (8, 16, 28)
 NONDIGIT_SEED = 777  # differs from the training (1000) and threshold-choosing (2000) seeds
-
-
-def model_inputs(drawings: list[Drawing], width: float) -> np.ndarray:
-    from digitpad.render import render
-
-    out = np.zeros((len(drawings), 1, 28, 28), np.float32)
-    for i, d in enumerate(drawings):
-        x = preprocess(render(d, width))
-        if x is not None:
-            out[i] = x[0]
-    return out
 
 
 def predict(rec: Recognizer, x: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from digitpad.drawing import Drawing, iter_jsonl
+from digitpad.evaluate import model_inputs
 from digitpad.fusion import FusionParams, fuse, fused_logits
 from digitpad.recognizer import Recognizer
 from digitpad.splits import split_of
@@ -32,26 +33,13 @@ from digitpad.trajectory_recognizer import TrajectoryRecognizer
 WIDTHS = (8, 16, 28)
 
 
-def image_inputs(drawings: Sequence[Drawing], width: float) -> np.ndarray:
-    """(N, 1, 28, 28) as the app makes them: render at ``width`` -> preprocess (blank -> zeros)."""
-    from digitpad.preprocess import preprocess
-    from digitpad.render import render
-
-    out = np.zeros((len(drawings), 1, 28, 28), np.float32)
-    for i, d in enumerate(drawings):
-        x = preprocess(render(d, width))
-        if x is not None:
-            out[i] = x[0]
-    return out
-
-
 def both_probs(drawings: Sequence[Drawing], image: Recognizer, trajectory: TrajectoryRecognizer,
                widths: Sequence[int] = WIDTHS) -> tuple[np.ndarray, np.ndarray]:
     """Image and trajectory probabilities of every drawing at every width, widths outermost:
     ((len(widths) * N, 10), (len(widths) * N, 10); the trajectory rows repeat per width)."""
     img = []
     for w in widths:
-        x = image_inputs(drawings, w)
+        x = model_inputs(drawings, w)
         img.append(np.concatenate([image.predict_batch(x[i : i + 512]) for i in range(0, len(x), 512)]))
     traj, _ = trajectory_batch(drawings)
     tp = np.concatenate([trajectory.predict_batch(traj[i : i + 1024])[0] for i in range(0, len(traj), 1024)])

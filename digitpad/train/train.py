@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 from tqdm import tqdm
 
 from digitpad.mnist import load_mnist
@@ -35,6 +34,7 @@ from digitpad.train.augment import MNIST as MNIST_AUG
 from digitpad.train.augment import PEN as PEN_AUG
 from digitpad.train.augment import augment_batch
 from digitpad.train.model import DigitNet, Exported
+from digitpad.train.step import digit_and_reject_loss, update_average
 
 EVAL_WIDTHS = (8, 16, 28)
 
@@ -300,26 +300,13 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.time()
         for xb, yb in bar:
             xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-            logits = net(xb)
-            digit = yb >= 0
-            loss = logits.new_zeros(())
-            if digit.any():
-                loss = loss + F.cross_entropy(logits[digit], yb[digit], label_smoothing=0.05, reduction="sum")
-            if (~digit).any():
-                loss = loss - args.nondigit_weight * F.log_softmax(logits[~digit], 1).mean(1).sum()
-            loss = loss / len(yb)
+            loss = digit_and_reject_loss(net(xb), yb, args.nondigit_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             ema_step += 1
-            decay = min(args.ema, (1 + ema_step) / (10 + ema_step))
-            with torch.no_grad():
-                for e, p in zip(ema.state_dict().values(), net.state_dict().values()):
-                    if e.dtype.is_floating_point:
-                        e.mul_(decay).add_(p.detach(), alpha=1 - decay)
-                    else:
-                        e.copy_(p)
+            update_average(ema, net, ema_step, args.ema)
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
         line = f"epoch {epoch + 1}: {time.time() - t0:.0f} s, MNIST test {evaluate(ema, x_test, test_lab, device):.4f}"
         if pen is not None:

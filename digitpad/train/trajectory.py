@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from digitpad.drawing import Drawing, iter_jsonl
 from digitpad.splits import DESCRIPTION as SPLIT_DESCRIPTION
@@ -37,6 +36,7 @@ from digitpad.splits import split_of
 from digitpad.train import metrics
 from digitpad.train.nondigits import make_nondigits
 from digitpad.train.stroke_augment import augment
+from digitpad.train.step import digit_and_reject_loss, update_average
 from digitpad.train.trajectory_model import ExportedTrajectory, TrajectoryNet
 from digitpad.trajectory import FEATURES, POINTS, TRAJECTORY_VERSION, trajectory_features
 
@@ -186,26 +186,13 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(0, len(order), args.batch_size):
             idx = order[i : i + args.batch_size]
             xb, yb = xt[idx], yt[idx]
-            logits = net(xb)
-            digit = yb >= 0
-            loss = logits.new_zeros(())
-            if digit.any():
-                loss = loss + F.cross_entropy(logits[digit], yb[digit], label_smoothing=0.05, reduction="sum")
-            if (~digit).any():
-                loss = loss - args.nondigit_weight * F.log_softmax(logits[~digit], 1).mean(1).sum()
-            loss = loss / len(yb)
+            loss = digit_and_reject_loss(net(xb), yb, args.nondigit_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             step += 1
-            decay = min(args.ema, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for e, p in zip(ema.state_dict().values(), net.state_dict().values()):
-                    if e.dtype.is_floating_point:
-                        e.mul_(decay).add_(p.detach(), alpha=1 - decay)
-                    else:
-                        e.copy_(p)
+            update_average(ema, net, step, args.ema)
         val_acc = float((logits_of(ema, x_val).argmax(1) == y_val).mean())
         print(f"epoch {epoch + 1}/{args.epochs}: {time.time() - t0:.0f} s, loss {loss.item():.3f}, "
               f"val writers {val_acc:.4f}", flush=True)
