@@ -12,21 +12,17 @@ fitted trajectory model, the image model answers alone with its own threshold.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from digitpad.drawing import Drawing
+from digitpad.files import sha256_file
 from digitpad.fusion import FusionParams, fuse
 from digitpad.recognizer import ModelError, Recognizer
 from digitpad.trajectory import trajectory_features
 from digitpad.trajectory_recognizer import TrajectoryRecognizer
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class DrawingRecognizer:
@@ -38,8 +34,7 @@ class DrawingRecognizer:
         self.fusion: FusionParams | None = None
         if trajectory is not None:
             params = FusionParams.from_metadata(trajectory.metadata)
-            fitted_for = (trajectory.metadata.get("fusion") or {}).get("image_model_sha256")
-            if params is not None and fitted_for == _sha256(image.path):  # weights fit one image model only
+            if params is not None and params.image_model_sha256 == sha256_file(image.path):  # fits one image model only
                 self.trajectory, self.fusion = trajectory, params
 
     @classmethod

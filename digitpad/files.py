@@ -41,3 +41,11 @@ def regular_file_problem(path: str | os.PathLike) -> str | None:
     if stat.S_ISSOCK(mode):
         return "is a socket, not a regular file"
     return "not a regular file"
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file: how models/*.json name the model file they describe or were fitted for."""
+    import hashlib
+
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()

@@ -26,14 +26,18 @@ class FusionParams:
     image_weight: float  # w: share of the image model's log-probabilities
     temperature: float  # T
     not_sure_threshold: float  # top fused probability below which the answer is "not sure"
+    image_model_sha256: str = ""  # the image model these weights were fitted for
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any]) -> FusionParams | None:
         """The ``fusion`` entry of trajectory.json; None if absent or malformed."""
-        entry = meta.get("fusion")
+        entry = meta.get("fusion") if isinstance(meta, dict) else None
+        if not isinstance(entry, dict):
+            return None
+        fitted_for = entry.get("image_model_sha256")
         try:
             params = cls(float(entry["image_weight"]), float(entry["temperature"]),
-                         float(entry["not_sure_threshold"]))
+                         float(entry["not_sure_threshold"]), fitted_for if isinstance(fitted_for, str) else "")
         except (TypeError, KeyError, ValueError):
             return None
         ok = 0.0 <= params.image_weight <= 1.0 and params.temperature > 0 and 0 < params.not_sure_threshold <= 1

@@ -42,11 +42,13 @@ class Prediction:
 
 
 def load_metadata(model: Path) -> dict[str, Any]:
-    """models/digit.json as a dict; {} if absent or unreadable (metadata is informative only)."""
+    """models/digit.json as a dict; {} if absent, unreadable or not a JSON object (metadata is
+    informative only)."""
     try:
-        return json.loads(resources.metadata_path(model).read_text(encoding="utf-8"))
+        meta = json.loads(resources.metadata_path(model).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 #: How far a row of probabilities may sum from 1 (float32 softmax rounding is ~1e-6).

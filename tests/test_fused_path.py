@@ -98,3 +98,13 @@ def test_a_missing_broken_or_mismatched_trajectory_model_leaves_the_image_model_
         np.testing.assert_allclose(outcome.prediction.probs, alone.predict(preprocess(render(drawing))).probs)
     (tmp_path / "copied").mkdir()
     assert DrawingRecognizer.load(_models_in(tmp_path / "copied", shipped.read_bytes(), meta)).fused
+
+
+@pytest.mark.parametrize("meta", [{"fusion": "x"}, {"fusion": [1]}, ["not", "an", "object"], {"fusion": None}])
+def test_a_malformed_trajectory_json_leaves_the_image_model_alone(tmp_path, meta):
+    from digitpad import resources
+    from digitpad.drawing_recognizer import DrawingRecognizer
+
+    shipped = resources.model_path().with_name("trajectory.onnx")
+    image = _models_in(tmp_path, shipped.read_bytes(), meta)
+    assert not DrawingRecognizer.load(image).fused

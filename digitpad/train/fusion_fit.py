@@ -13,7 +13,6 @@ means a new fit.  numpy + onnxruntime + PySide6 (rendering); no torch.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shlex
 import sys
@@ -23,6 +22,7 @@ import numpy as np
 
 from digitpad.drawing import Drawing, iter_jsonl
 from digitpad.evaluate import model_inputs
+from digitpad.files import sha256_file
 from digitpad.fusion import FusionParams, fuse, fused_logits
 from digitpad.recognizer import Recognizer
 from digitpad.splits import split_of
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "fitted_on": f"val writers' drawings ({len(val)}) at widths {list(WIDTHS)}; weight on a 41-step grid, "
                      f"temperature by minimum NLL within [{MIN_TEMPERATURE}, {MAX_TEMPERATURE}]; threshold leaves <= {args.max_digit_not_sure:.1%} of val digits "
                      "below it",
-        "image_model_sha256": hashlib.sha256(image.path.read_bytes()).hexdigest(),
+        "image_model_sha256": sha256_file(image.path),
         "accuracy_val": round(float((fused.argmax(1) == labels).mean()), 5),
         "ece_val": round(metrics.ece(fused, labels), 5),
         **facts,

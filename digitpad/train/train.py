@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import json
 import os
 import platform
@@ -26,6 +25,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from digitpad.files import sha256_file
 from digitpad.mnist import load_mnist
 from digitpad.preprocess import PREPROCESS_VERSION, to_mnist_28
 from digitpad.splits import DESCRIPTION as SPLIT_DESCRIPTION
@@ -94,10 +94,6 @@ def verify_onnx(model: nn.Module, path: Path, x: np.ndarray) -> float:
     with torch.no_grad():
         ref = model(torch.from_numpy(x)).numpy()
     return float(np.abs(rec.predict_batch(x) - ref).max())
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class Pool:
@@ -202,7 +198,7 @@ def calibrate_and_export(net: nn.Module, pen: dict | None, x_test: np.ndarray, t
     cache_meta = json.loads(str(pen["meta"])) if pen is not None and "meta" in pen else {}
     return {
         "model": out.name,
-        "sha256": sha256(out),
+        "sha256": sha256_file(out),
         "size_bytes": out.stat().st_size,
         "parameters": int(sum(p.numel() for p in net.parameters())),
         "preprocess_version": PREPROCESS_VERSION,

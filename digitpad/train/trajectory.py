@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import json
 import os
 import platform
@@ -31,6 +30,7 @@ import numpy as np
 import torch
 
 from digitpad.drawing import Drawing, iter_jsonl
+from digitpad.files import sha256_file
 from digitpad.splits import DESCRIPTION as SPLIT_DESCRIPTION
 from digitpad.splits import split_of
 from digitpad.train import metrics
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     meta = {
         "model": out.name,
-        "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+        "sha256": sha256_file(out),
         "size_bytes": out.stat().st_size,
         "parameters": int(sum(p.numel() for p in net.parameters())),
         "trajectory_version": TRAJECTORY_VERSION,
