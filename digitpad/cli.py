@@ -45,33 +45,24 @@ def _is_jsonl(name: str) -> bool:
 
 def _inputs_of(path: Path, width: float):
     """(name, canvas image or the error for that input, the drawing or None) for one file, lazily:
-    an image, a drawing, or a .jsonl[.gz] of drawings read and rendered one line at a time.  Anything that
-    is not a regular file is refused before it is opened (a FIFO would block for ever)."""
+    an image, a drawing, or a .jsonl[.gz] of drawings read and rendered one line at a time.  The
+    readers refuse anything that is not a regular file before opening it (a FIFO would block)."""
     from digitpad import drawing, images, render
-    from digitpad.files import regular_file_problem
+
+    def rendered(where: str, loaded: drawing.Drawing):
+        try:
+            return where, render.render(loaded, width), loaded
+        except drawing.DrawingError as exc:
+            return where, drawing.DrawingError(f"{where}: {exc}"), None
 
     name = str(path)
-    problem = regular_file_problem(path)
-    if problem is not None:
-        yield name, ValueError(f"{name}: {problem}"), None
-        return
     try:
         if _is_jsonl(name):
             for lineno, item in drawing.iter_jsonl_records(path):
                 where = f"{name}:{lineno}"
-                if isinstance(item, Exception):
-                    yield where, item, None
-                    continue
-                try:
-                    yield where, render.render(item, width), item
-                except drawing.DrawingError as exc:
-                    yield where, drawing.DrawingError(f"{where}: {exc}"), None
+                yield (where, item, None) if isinstance(item, Exception) else rendered(where, item)
         elif _is_drawing_file(name):
-            loaded = drawing.load(path)
-            try:
-                yield name, render.render(loaded, width), loaded
-            except drawing.DrawingError as exc:
-                yield name, drawing.DrawingError(f"{name}: {exc}"), None
+            yield rendered(name, drawing.load(path))
         else:
             yield name, images.load_image(path), None
     except (drawing.DrawingError, images.ImageError) as exc:
@@ -80,10 +71,10 @@ def _inputs_of(path: Path, width: float):
         yield name, ValueError(f"{name}: {exc}"), None
 
 
-
-def _model_inputs(files: list[str], width: float):
+def _model_inputs(files: list[str], width: float, with_strokes: bool = True):
     """(name, preprocessed model input or the error message, trajectory features or None) for
-    every input, in order; a drawing's strokes become features at once, so no drawing is kept."""
+    every input, in order; a drawing's strokes become features at once, so no drawing is kept.
+    ``with_strokes`` False (no stroke model to fuse with): no features are computed."""
     from digitpad.preprocess import preprocess
     from digitpad.trajectory import trajectory_features
 
@@ -94,7 +85,7 @@ def _model_inputs(files: list[str], width: float):
                 continue
             x = preprocess(canvas)
             del canvas  # one canvas alive at a time (up to 8192x8192 pixels)
-            features = trajectory_features(source) if source is not None and x is not None else None
+            features = trajectory_features(source) if with_strokes and source is not None and x is not None else None
             del source
             yield name, (x if x is not None else f"{name}: no ink found (blank image)"), features
 
@@ -119,7 +110,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     recognizer = _load_recognizer(args.model)
     failures = 0
-    for batch in _batches(_model_inputs(args.files, args.width), BATCH_SIZE):
+    for batch in _batches(_model_inputs(args.files, args.width, recognizer.fused), BATCH_SIZE):
         inputs = [(v, d) for _, v, d in batch if not isinstance(v, str)]
         probs, fused = recognizer.predict_features(np.concatenate([v for v, _ in inputs]), [f for _, f in inputs]) \
             if inputs else (np.zeros((0, 10)), np.zeros(0, bool))

@@ -19,7 +19,6 @@ from digitpad.drawing_recognizer import DrawingRecognizer
 from digitpad.preprocess import preprocess
 from digitpad.recognizer import Recognizer
 from digitpad.render import DEFAULT_STROKE_WIDTH, render
-from digitpad.trajectory import trajectory_features
 
 BATCH = 512
 
@@ -97,14 +96,18 @@ def model_inputs(drawings: Sequence[Drawing], width: float) -> np.ndarray:
     return out
 
 
-def predict_inputs(recognizer: Recognizer, inputs: Iterable[np.ndarray | None]) -> np.ndarray:
-    """Model inputs -> (N, 10) probabilities in batches; a blank image (None) gets a uniform row."""
+def predict_inputs(recognizer: DrawingRecognizer | Recognizer, inputs: Iterable[np.ndarray | None],
+                   drawings: Sequence[Drawing] | None = None) -> np.ndarray:
+    """Model inputs (and, to fuse with the stroke model, the drawings they were rendered from)
+    -> (N, 10) probabilities in batches; a blank image (None) gets a uniform row."""
+    models = recognizer if isinstance(recognizer, DrawingRecognizer) else DrawingRecognizer(recognizer)
     inputs = list(inputs)
     probs = np.full((len(inputs), 10), 0.1, dtype=np.float32)
     present = [i for i, x in enumerate(inputs) if x is not None]
     for start in range(0, len(present), BATCH):
         idx = present[start : start + BATCH]
-        probs[idx] = recognizer.predict_batch(np.concatenate([inputs[i] for i in idx]))
+        probs[idx] = models.predict_batch(np.concatenate([inputs[i] for i in idx]),
+                                          None if drawings is None else [drawings[i] for i in idx])[0]
     return probs
 
 
@@ -120,13 +123,6 @@ def evaluate_drawings(recognizer: DrawingRecognizer | Recognizer, drawings: list
                       width: float = DEFAULT_STROKE_WIDTH) -> Report:
     """Labelled drawings rendered at `width` (where a stroke gives none), and their strokes -> Report.
     A plain Recognizer scores the image model alone."""
-    models = recognizer if isinstance(recognizer, DrawingRecognizer) else DrawingRecognizer(recognizer)
     labelled = [d for d in drawings if d.label is not None]
-    inputs = [preprocess(render(d, width)) for d in labelled]
-    probs = np.full((len(labelled), 10), 0.1, dtype=np.float32)
-    present = [i for i, x in enumerate(inputs) if x is not None]
-    for start in range(0, len(present), BATCH):
-        idx = present[start : start + BATCH]
-        probs[idx] = models.predict_features(np.concatenate([inputs[i] for i in idx]),
-                                             [trajectory_features(labelled[i]) for i in idx])[0]
+    probs = predict_inputs(recognizer, (preprocess(render(d, width)) for d in labelled), labelled)
     return Report(np.asarray([d.label for d in labelled], np.int64), probs, [d.writer or "" for d in labelled])
