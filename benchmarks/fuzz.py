@@ -6,8 +6,7 @@
 
 Targets: the preprocessor, the drawing reader (+ renderer), the image reader, model files
 (random and mutated ONNX bytes -> ModelError only), whole .jsonl streams through the CLI's
-streaming predict path, and special files (FIFO, folder, /dev/zero, symlink loops).  Other
-modules add targets with ``register(Target(...))``.  Two companions run afterwards in child
+streaming predict path, and special files (FIFO, folder, /dev/zero, symlink loops).  Two companions run afterwards in child
 processes (COMPANIONS): the settings reader (benchmarks/fuzz_settings.py, 10 % of --examples
 as settings values) and the window's open path (benchmarks/fuzz_open.py, 1 %: the real window
 with its UI-step times); ``--only`` names them too.
@@ -124,18 +123,14 @@ def gen_array(rng: random.Random) -> np.ndarray:
     return image
 
 
-#: The input being tried, so that a hang can be saved for replay.
+#: The input being tried, so that the driver can save it for replay when it crashes or hangs.
 LAST: dict = {}
 
 
 def run_preprocess(rng: random.Random, save) -> None:
     image = gen_array(rng)
     LAST["save"] = ("preprocess.npy", lambda p: np.save(p, image))
-    try:
-        check_model_input(preprocess(image))
-    except BaseException:
-        save("preprocess.npy", lambda p: np.save(p, image))
-        raise
+    check_model_input(preprocess(image))
 
 
 # ------------------------------------------------------------------ drawing inputs
@@ -246,15 +241,8 @@ def run_drawing(rng: random.Random, tmp: Path, save) -> None:
     except dr.DrawingError as exc:
         assert str(exc).strip(), "empty DrawingError message"
         return
-    except BaseException:
-        save("drawing.txt", lambda p: p.write_text(text, encoding="utf-8", errors="surrogatepass"))
-        raise
-    try:
-        for d in result:
-            check_drawing(d)
-    except BaseException:
-        save("drawing.txt", lambda p: p.write_text(text, encoding="utf-8", errors="surrogatepass"))
-        raise
+    for d in result:
+        check_drawing(d)
 
 
 def special_drawing_inputs(tmp: Path):
@@ -344,15 +332,11 @@ def run_image(rng: random.Random, tmp: Path, seeds, save) -> None:
     path.write_bytes(raw)
     LAST["save"] = ("image" + path.suffix, lambda p: p.write_bytes(raw))
     try:
-        try:
-            out = load_image(path)
-        except ImageError as exc:
-            assert path.name in str(exc), "ImageError does not name the file"
-            return
-        assert isinstance(out, np.ndarray) and out.ndim == 2 and out.dtype == np.uint8 and out.size > 0
-    except BaseException:
-        save("image" + path.suffix, lambda p: p.write_bytes(raw))
-        raise
+        out = load_image(path)
+    except ImageError as exc:
+        assert path.name in str(exc), "ImageError does not name the file"
+        return
+    assert isinstance(out, np.ndarray) and out.ndim == 2 and out.dtype == np.uint8 and out.size > 0
 
 
 def special_image_inputs(tmp: Path):
@@ -442,13 +426,9 @@ def run_model(rng: random.Random, tmp: Path, seed: bytes, save) -> None:
     path.write_bytes(raw)
     LAST["save"] = ("model.onnx", lambda p: p.write_bytes(raw))
     try:
-        try:
-            check_model(path)
-        except ModelError as exc:
-            assert str(path) in str(exc), "ModelError does not name the file"
-    except BaseException:
-        save("model.onnx", lambda p: p.write_bytes(raw))
-        raise
+        check_model(path)
+    except ModelError as exc:
+        assert str(path) in str(exc), "ModelError does not name the file"
 
 
 def special_model_inputs(tmp: Path):
@@ -504,11 +484,7 @@ def run_jsonl(rng: random.Random, tmp: Path, save) -> None:
     path = tmp / name
     path.write_bytes(raw)
     LAST["save"] = (name, lambda p: p.write_bytes(raw))
-    try:
-        predict_stream(path)
-    except BaseException:
-        save(name, lambda p: p.write_bytes(raw))
-        raise
+    predict_stream(path)
 
 
 def special_jsonl_inputs(tmp: Path):
@@ -620,11 +596,6 @@ def run_companions(names: list[str], examples: int, seed: int) -> int:
     return failed
 
 
-def register(target: Target) -> None:
-    """Add a target (another module's reader: settings files, the window's open path)."""
-    TARGETS.append(target)
-
-
 # ------------------------------------------------------------------ memory per input
 
 class Memory:
@@ -725,6 +696,8 @@ def main(argv=None) -> int:
                 except Exception:  # noqa: BLE001
                     signal.setitimer(signal.ITIMER_REAL, 0)
                     st["crashes"] += 1
+                    if "save" in LAST:
+                        save(*LAST["save"])
                     if examples_shown < 5:
                         examples_shown += 1
                         print(f"--- {name} crash ({label or 'generated input'}):", file=sys.stderr)

@@ -136,15 +136,19 @@ def clean_env(home: Path, scratch: Path) -> dict[str, str]:
 def run_audited(command: list[str], home: Path, allow: list[Path] = (), seconds: float | None = None,
                 timeout: float = 300, env: dict[str, str] | None = None) -> tuple[Audit, subprocess.CompletedProcess]:
     """Run ``command`` under strace with HOME=home (scratch folder home/tmp, cwd there too);
-    returns the audit and the completed process (stdout, stderr as text)."""
+    returns the audit and the completed process (stdout, stderr as text; returncode None when
+    ``seconds`` ran out and the program was stopped, so an early exit is never mistaken for it)."""
     scratch = home / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     trace_dir = home.parent / f"{home.name}-strace"
     trace_dir.mkdir(exist_ok=True)
+    for old in trace_dir.glob("trace*"):  # an earlier run's traces are not this run's
+        old.unlink()
     argv = ["strace", "-f", "-ff", "-y", "-s", "4096", "-o", str(trace_dir / "trace"), "-e", f"trace={SYSCALLS}",
             *command]
     proc = subprocess.Popen(argv, cwd=scratch, env=env or clean_env(home, scratch), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stopped = False
     try:
         out, err = proc.communicate(timeout=seconds if seconds is not None else timeout)
     except subprocess.TimeoutExpired:
@@ -153,6 +157,7 @@ def run_audited(command: list[str], home: Path, allow: list[Path] = (), seconds:
             out, err = proc.communicate()
             raise
         # stop the traced program (strace's child), not strace, so the trace is complete
+        stopped = True
         for child in _children(proc.pid):
             os.kill(child, signal.SIGTERM)
         try:
@@ -164,7 +169,7 @@ def run_audited(command: list[str], home: Path, allow: list[Path] = (), seconds:
     for trace in sorted(trace_dir.glob("trace*")):
         lines += trace.read_text(encoding="utf-8", errors="replace").splitlines()
     audit = audit_lines(lines, [*digitpad_folders(home), scratch, *allow], scratch)
-    return audit, subprocess.CompletedProcess(command, proc.returncode, out, err)
+    return audit, subprocess.CompletedProcess(command, None if stopped else proc.returncode, out, err)
 
 
 def _children(pid: int) -> list[int]:
@@ -190,11 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     sys.stderr.write(proc.stderr)
     for v in audit.violations:
         print(f"strace_audit: VIOLATION {v}", file=sys.stderr)
-    print(f"strace_audit: rc {proc.returncode}, {len(audit.written)} paths written, "
+    rc = "stopped after --seconds" if proc.returncode is None else f"rc {proc.returncode}"
+    print(f"strace_audit: {rc}, {len(audit.written)} paths written, "
           f"{len(audit.violations)} violations", file=sys.stderr)
     if audit.violations:
         return 1
-    return proc.returncode if args.seconds is None else 0
+    return proc.returncode or 0  # a program that ended early by itself keeps its exit status
 
 
 if __name__ == "__main__":

@@ -212,6 +212,7 @@ def test_window_for_30_seconds_under_strace(tmp_path):
     seven = tmp_path / "seven.json"
     seven.write_text(json.dumps(SEVEN), encoding="utf-8")
     audit, proc = run_audited(_digitpad(str(seven)), home, seconds=32)
+    assert proc.returncode is None, f"the window ended by itself before 32 s (rc {proc.returncode}): {proc.stderr}"
     assert "Traceback" not in proc.stderr, proc.stderr
     _assert_clean(audit, proc, "window")
     assert audit.written, "the window wrote nothing at all: was it traced?"
