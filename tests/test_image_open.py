@@ -68,3 +68,19 @@ def test_only_the_newest_of_two_images_is_shown(qtbot, tmp_path):
     qtbot.waitUntil(window.canvas.has_picture, timeout=20_000)
     qtbot.wait(1500)  # the first, slower read ends too, and must not replace the second
     assert "second.png" in window.statusBar().currentMessage()
+
+
+def test_a_drawing_opened_while_an_image_is_read_is_not_replaced_by_it(qtbot, tmp_path):
+    from digitpad import drawing as drawing_io
+
+    photo, seven = tmp_path / "photo.png", tmp_path / "seven.json"
+    noisy_photo(photo, (2000, 1500))
+    drawing_io.save(drawing_io.Drawing(280, 280, [drawing_io.Stroke([(60.0, 40.0, 1.0), (220.0, 40.0, 1.0),
+                                                                     (120.0, 250.0, 1.0)], 18.0)]), seven)
+    window = make_window(qtbot)
+    drop(window, photo)
+    drop(window, seven)
+    qtbot.waitUntil(lambda: window.windowTitle().startswith("seven.json"), timeout=5000)
+    qtbot.wait(1500)  # the photo's read ends meanwhile and must be dropped
+    assert not window.canvas.has_picture()
+    assert window.windowTitle().startswith("seven.json") and window.chart.top_digit == 7

@@ -4,7 +4,7 @@ Decoding a phone photo and estimating its paper takes a few hundred milliseconds
 12 Mpx PNG ~0.7 s on a 2-core machine); on the UI thread that would freeze the window.
 Pillow's decoders and numpy's large-array loops release the GIL, so a plain worker thread
 keeps the window responsive.  Only the newest request is delivered: opening a second image
-while the first is still being read drops the first.
+while the first is still being read drops the first, and so does opening a drawing.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ class ImageReader(QObject):
         self._latest = 0
         self._done.connect(self._deliver)
 
-    def busy(self) -> bool:
-        return self._latest != 0
+    def cancel(self) -> None:
+        """Drop the request under way (another file was opened after it): it is never shown."""
+        self._latest = 0
 
     def read(self, path: str | os.PathLike) -> None:
         request = next(self._requests)

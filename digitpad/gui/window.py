@@ -476,6 +476,7 @@ class MainWindow(QMainWindow):
             self.settings.last_dir = str(path.parent)
             self._show_state_message(f"Reading the image {path.name}…")
             return True
+        self.image_reader.cancel()  # an image still being read must not replace this drawing
         try:
             drawing = drawing_io.load(path, INTERACTIVE_MAX_POINTS)
             document = Document(path)
