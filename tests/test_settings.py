@@ -168,3 +168,22 @@ def test_bad_values_fall_back_one_by_one(tmp_path, line, expect):
     if section != "canvas":
         assert settings.stroke_width == 40  # the good value next to it is kept
     assert settings.sync() and not Settings(path).problems
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_at_the_real_settings_location_does_not_hang_the_start(tmp_path):
+    """Settings() as the window makes it (the location from Qt): a QSettings on the file itself
+    would open and block on the FIFO before any check could run."""
+    folder = tmp_path / "config"
+    (folder / "digitpad").mkdir(parents=True)
+    os.mkfifo(folder / "digitpad" / "digitpad.ini")
+    code = textwrap.dedent(f"""
+        from PySide6.QtCore import QSettings
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, {str(folder)!r})
+        from digitpad.gui.settings import Settings
+        print(Settings().problems)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "not a regular file" in proc.stdout
+    assert (folder / "digitpad" / "digitpad.ini.corrupt").exists()

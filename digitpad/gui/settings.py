@@ -66,13 +66,17 @@ class UnreadableSettings(ValueError):
     """The file is not a settings file digitpad can read at all."""
 
 
-def open_settings() -> QSettings:
-    """The app's settings location (an INI file in the user's config folder).
+def open_settings() -> Path:
+    """The app's settings file: an INI file in the user's config folder, where Qt's QSettings
+    (IniFormat, user scope) puts it, so ``QSettings.setPath`` redirects it.
 
-    Only its ``fileName()`` is used: constructing a QSettings does not parse values,
-    reading them through it could abort (see the module docstring).
+    Qt is asked about a sibling file that does not exist: a QSettings on the real file opens
+    and reads it at construction, which blocks for ever on a FIFO and parses ``@Variant``
+    values (see the module docstring).  Only the folder is taken from Qt.
     """
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+    probe = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
+                      APPLICATION + "-location-probe")
+    return Path(probe.fileName()).with_name(APPLICATION + ".ini")
 
 
 def unescape_value(raw: str) -> str | None:
@@ -209,6 +213,7 @@ class Settings:
     """Typed, validated accessors: a damaged or hand-edited value falls back to a default, never aborts."""
 
     def __init__(self, store: QSettings | str | os.PathLike | None = None) -> None:
+        """``store``: the settings file (default: :func:`open_settings`), or a QSettings naming it."""
         if store is None:
             store = open_settings()
         self.path = Path(store.fileName() if isinstance(store, QSettings) else store)
