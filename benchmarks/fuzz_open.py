@@ -200,7 +200,7 @@ def scenarios(files: Path, data: Path) -> list[tuple[str, float, str]]:
     return rows
 
 
-def fuzz(files: Path, examples: int, seed: int) -> tuple[list[float], list[float], int, list[str]]:
+def fuzz(files: Path, examples: int, seed: int, save: Path) -> tuple[list[float], list[float], int, list[str]]:
     import fuzz as reader_fuzz  # benchmarks/fuzz.py: the drawing generator
 
     from qt_input import make_window
@@ -219,7 +219,8 @@ def fuzz(files: Path, examples: int, seed: int) -> tuple[list[float], list[float
             settle(app)
         except Exception:  # noqa: BLE001 - anything out of open_path is a crash
             crashes.append(f"input {i}: {traceback.format_exc(limit=3)}")
-            (files / f"crash{i}.json").write_bytes(path.read_bytes())
+            save.mkdir(parents=True, exist_ok=True)  # outside the temporary folder, kept for replay
+            (save / f"open-crash{i}.json").write_bytes(path.read_bytes())
             continue
         times.append(time.perf_counter() - start)
         peaks.append(peak_mb() - before)
@@ -236,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--examples", type=int, default=300, help="fuzzed files opened in the window")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", type=Path, default=Path("fuzz-failures"), help="folder for inputs that crashed")
     args = ap.parse_args(argv)
+    save = args.save.resolve()  # before isolate() points anything elsewhere
     holder = isolate()
     tmp = Path(holder.name)
     try:
@@ -248,8 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             flag = "" if seconds < STEP_TARGET_S else "  OVER 200 ms"
             print(f"  {name:<52} {seconds * 1000:8.1f} ms  {note}{flag}", flush=True)
         if args.examples:
-            times, peaks, accepted, crashes = fuzz(tmp / "files", args.examples, args.seed)
-            times_ms = sorted(t * 1000 for t in times)
+            times, peaks, accepted, crashes = fuzz(tmp / "files", args.examples, args.seed, save)
+            times_ms = sorted(t * 1000 for t in times) or [float("nan")]  # (every input crashed)
+            peaks = peaks or [float("nan")]
             over = sum(1 for t in times if t >= STEP_TARGET_S)
             print(f"  fuzz: {args.examples} files, {accepted} opened, {len(times) - accepted} refused with a message, "
                   f"{len(crashes)} crashes; open step p50 {times_ms[len(times_ms) // 2]:.1f} ms, "

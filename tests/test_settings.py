@@ -187,3 +187,10 @@ def test_a_fifo_at_the_real_settings_location_does_not_hang_the_start(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "not a regular file" in proc.stdout
     assert (folder / "digitpad" / "digitpad.ini.corrupt").exists()
+
+
+def test_spaces_around_a_hand_edited_value_are_dropped_as_qt_does(tmp_path):
+    path = tmp_path / "digitpad.ini"
+    path.write_text('[files]\nlast_dir = "/a b"\n[canvas]\nstroke_width = 20 \n', encoding="utf-8")
+    settings = Settings(path)
+    assert settings.last_dir == "/a b" and settings.stroke_width == 20 and not settings.problems

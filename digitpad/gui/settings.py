@@ -169,7 +169,7 @@ def parse_ini(text: str) -> dict[str, str]:
         key = key.strip()
         if not key:
             raise UnreadableSettings(f"line {number} has no key")
-        values[f"{section}/{key}" if section else key] = raw
+        values[f"{section}/{key}" if section else key] = raw.strip()  # as Qt reads it
     return values
 
 
