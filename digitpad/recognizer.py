@@ -1,7 +1,9 @@
-"""onnxruntime wrapper: model input (N, 1, 28, 28) -> ten probabilities per image.
+"""onnxruntime wrapper: model input (N, 1, 28, 28) -> ten probabilities per image (+ pooled features).
 
 Softmax (with the calibration temperature) lives inside the ONNX graph, so
 the numbers every caller sees are the calibrated ones, computed in one place.
+A model may also output ``features`` (N, D), the pooled vector its last layer
+reads, which personal adaptation fits on; a model without it still works.
 """
 
 from __future__ import annotations
@@ -109,6 +111,10 @@ class Recognizer:
             raise ModelError(f"model {self.path}: output shape {out_shape}, expected [N, 10]")
         self._input = inputs[0].name
         self._output = outputs[0].name
+        named = {o.name: list(o.shape) for o in outputs}
+        shape = named.get("features")
+        #: Width of the pooled-feature output, or None for a model without one.
+        self.feature_dim: int | None = int(shape[1]) if shape and len(shape) == 2 and isinstance(shape[1], int) else None
         self.metadata = load_metadata(self.path)
 
     @property
@@ -119,21 +125,34 @@ class Recognizer:
 
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
         """(N, 1, 28, 28) float32 in 0..1 -> (N, 10) probabilities."""
+        return self._run(batch, with_features=False)[0]
+
+    def predict_with_features(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(N, 1, 28, 28) -> ((N, 10) probabilities, (N, D) pooled features or None if the model has none)."""
+        return self._run(batch, with_features=self.feature_dim is not None)
+
+    def _run(self, batch: np.ndarray, with_features: bool) -> tuple[np.ndarray, np.ndarray | None]:
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         if batch.ndim != 4 or batch.shape[1:] != INPUT_SHAPE:
             raise ValueError(f"expected (N, 1, 28, 28) input, got {batch.shape}")
+        names = [self._output, "features"] if with_features else [self._output]
         try:
-            probs = self._session.run([self._output], {self._input: batch})[0]
+            outputs = self._session.run(names, {self._input: batch})
         except Exception as exc:
             raise ModelError(f"model {self.path} failed to run: {exc}") from None
-        probs = np.asarray(probs, dtype=np.float32)
+        probs = np.asarray(outputs[0], dtype=np.float32)
         if probs.shape != (batch.shape[0], NUM_CLASSES):
             raise ModelError(f"model {self.path} returned invalid output of shape {probs.shape}")
         problem = probability_problem(probs)
         if problem is not None:
             raise ModelError(f"model {self.path} does not output probabilities: {problem} "
                              "(a digit model ends in a softmax)")
-        return probs
+        if not with_features:
+            return probs, None
+        features = np.asarray(outputs[1], dtype=np.float32)
+        if features.shape != (batch.shape[0], self.feature_dim):
+            raise ModelError(f"model {self.path} returned features of shape {features.shape}")
+        return probs, features
 
     def predict(self, model_input: np.ndarray) -> Prediction:
         """One preprocessed image (1, 1, 28, 28) -> Prediction."""

@@ -82,3 +82,25 @@ def test_wrong_shaped_model(tmp_path):
     onnx.save(model, path)
     with pytest.raises(ModelError, match=r"shape.onnx: input shape"):
         Recognizer(path)
+
+
+def test_shipped_model_outputs_pooled_features_beside_unchanged_probs(rec):
+    x = np.concatenate([one(), one() * 0.5])
+    probs, features = rec.predict_with_features(x)
+    assert rec.feature_dim == 96 and features.shape == (2, 96)
+    np.testing.assert_array_equal(probs, rec.predict_batch(x))
+    assert np.all(features >= 0)  # after a ReLU and an average pool
+
+
+def test_model_without_features_output_still_predicts(tmp_path):
+    import onnx
+
+    model = onnx.load(str(model_path()))
+    kept = [o for o in model.graph.output if o.name != "features"]
+    del model.graph.output[:]
+    model.graph.output.extend(kept)
+    plain = tmp_path / "plain.onnx"
+    onnx.save(model, str(plain))
+    old = Recognizer(plain)
+    probs, features = old.predict_with_features(one())
+    assert old.feature_dim is None and features is None and probs.shape == (1, 10)

@@ -120,8 +120,8 @@ def test_calibration_leaves_argmax_unchanged(temperature):
     net = DigitNet(8).eval()
     x = torch.rand(64, 1, 28, 28)
     with torch.no_grad():
-        plain = Exported(net, 1.0)(x).numpy()
-        calibrated = Exported(net, temperature)(x).numpy()
+        plain = Exported(net, 1.0)(x)[0].numpy()
+        calibrated = Exported(net, temperature)(x)[0].numpy()
     np.testing.assert_array_equal(plain.argmax(1), calibrated.argmax(1))
     logits = np.random.default_rng(0).normal(0, 3, (200, 10))
     np.testing.assert_array_equal(metrics.softmax(logits).argmax(1), metrics.softmax(logits, temperature).argmax(1))

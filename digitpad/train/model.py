@@ -27,17 +27,23 @@ class DigitNet(nn.Module):
         )
         self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(4 * w, 10))
 
+    def pooled(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) -> (N, 4w): the globally pooled vector the last layer reads."""
+        return torch.flatten(self.features(x), 1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
 
 
 class Exported(nn.Module):
-    """What ships: logits / temperature -> softmax, so calibrated probabilities come out of the file."""
+    """What ships: (probs = softmax(logits / temperature), features = pooled vector), so calibrated
+    probabilities come out of the file and personal adaptation can read the features."""
 
     def __init__(self, net: nn.Module, temperature: float = 1.0) -> None:
         super().__init__()
         self.net = net
         self.register_buffer("temperature", torch.tensor(float(temperature)))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.net(x) / self.temperature, dim=1)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        f = self.net.pooled(x)
+        return torch.softmax(self.net.head(f) / self.temperature, dim=1), f

@@ -78,8 +78,8 @@ def export_onnx(net: nn.Module, path: Path, temperature: float = 1.0) -> nn.Modu
         (torch.zeros(1, 1, 28, 28),),
         str(path),
         input_names=["image"],
-        output_names=["probs"],
-        dynamic_axes={"image": {0: "n"}, "probs": {0: "n"}},
+        output_names=["probs", "features"],
+        dynamic_axes={"image": {0: "n"}, "probs": {0: "n"}, "features": {0: "n"}},
         opset_version=17,
         dynamo=False,
     )
@@ -92,7 +92,7 @@ def verify_onnx(model: nn.Module, path: Path, x: np.ndarray) -> float:
 
     rec = Recognizer(path)
     with torch.no_grad():
-        ref = model(torch.from_numpy(x)).numpy()
+        ref = model(torch.from_numpy(x))[0].numpy()
     return float(np.abs(rec.predict_batch(x) - ref).max())
 
 
