@@ -61,12 +61,11 @@ def probability_problem(probs: np.ndarray) -> str | None:
     """None if every row is a probability distribution; else what is wrong, in words.  A model
     that outputs logits or scores would otherwise be shown as "1851 % confident".
 
-    It runs on every answer, so a valid batch is accepted from two reductions (a NaN or an
-    infinity makes the row sums non-finite; the minimum catches negatives); only a rejected one
-    takes the checks below, which name the problem."""
-    if probs.size:
-        sums = probs.sum(axis=1, dtype=np.float64)
-        if float(probs.min()) >= 0.0 and float(np.abs(sums - 1.0).max()) <= SUM_TOLERANCE:
+    It runs on every answer, so a valid batch is accepted from two reductions (the minimum
+    catches a NaN, -inf or a negative; +inf makes a row sum infinite); only a rejected one takes
+    the checks below, which name the problem."""
+    if probs.size and float(probs.min()) >= 0.0:  # no -inf: the sums below raise no warning
+        if float(np.abs(probs.sum(axis=1, dtype=np.float64) - 1.0).max()) <= SUM_TOLERANCE:
             return None
     if not np.all(np.isfinite(probs)):
         return "NaN or infinite values"
