@@ -5,13 +5,15 @@
 Also the path the window takes for a drawing with strokes: a 20-stroke drawing, preprocess +
 trajectory features + image model + trajectory model + fusion (digitpad.drawing_recognizer).
 
-Prints figures; asserts nothing (machines here are noisy).
+Prints figures and the load average they were taken at; asserts nothing (machines here are noisy:
+compare figures taken in the same minute).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -43,6 +45,33 @@ def twenty_strokes(side: int):
     return d, render(d)
 
 
+def fused_parts(models, drawing, ink: np.ndarray, runs: int) -> dict[str, list[float]]:
+    """Seconds of each step of the fused path, timed in sequence (each step leaves the caches as
+    the next one finds them in the window, so the parts add up to about the whole)."""
+    from digitpad.fusion import fuse
+    from digitpad.preprocess import preprocess
+    from digitpad.trajectory import trajectory_features
+
+    parts: dict[str, list[float]] = {k: [] for k in ("preprocess", "trajectory features", "image model",
+                                                      "trajectory model", "fusion")}
+    for i in range(runs + 50):
+        t0 = time.perf_counter()
+        x = preprocess(ink)
+        t1 = time.perf_counter()
+        f = trajectory_features(drawing)
+        t2 = time.perf_counter()
+        p = models.image.predict_batch(x)
+        t3 = time.perf_counter()
+        q, _ = models.trajectory.predict_batch(f[None])
+        t4 = time.perf_counter()
+        fuse(p, q, models.fusion)
+        t5 = time.perf_counter()
+        if i >= 50:
+            for v, dt in zip(parts.values(), (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+                v.append(dt)
+    return parts
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--canvas", type=int, default=560)
@@ -53,6 +82,7 @@ def main() -> int:
     from digitpad.recognizer import Recognizer
     from digitpad.resources import model_path
 
+    load = os.getloadavg()
     canvas = stroke_canvas(args.canvas)
     rec = Recognizer()
     for _ in range(50):
@@ -88,6 +118,12 @@ def main() -> int:
         fused.append(time.perf_counter() - t0)
     print(f"20-stroke drawing, preprocess + trajectory + both models + fusion (fused: {bool(was_fused[0])}): "
           f"median {ms(fused, 50):.3f} ms  p99 {ms(fused, 99):.3f} ms")
+    if models.fusion is not None:
+        parts = fused_parts(models, drawing, ink, args.runs)
+        print("  its parts, one after another as the window runs them: "
+              + ", ".join(f"{name} {ms(v, 50):.3f}" for name, v in parts.items()) + " ms (medians)")
+    print(f"load average while measuring: {' '.join(f'{x:.2f}' for x in load)} -> "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     if models.trajectory is not None:
         both = size + models.trajectory.path.stat().st_size
         print(f"model files together {both / 1e6:.2f} MB (+ {models.trajectory.path.name})")

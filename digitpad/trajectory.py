@@ -43,8 +43,10 @@ def _allocate(lengths: np.ndarray, n: int) -> np.ndarray:
     total = float(lengths.sum())
     share = lengths / total if total > 0 else np.full(k, 1.0 / k)
     if k <= n:
-        counts = 1 + np.floor(share * (n - k)).astype(int)
-        rest = (share * (n - k)) - np.floor(share * (n - k))
+        scaled = share * (n - k)
+        whole = np.floor(scaled)
+        counts = 1 + whole.astype(int)
+        rest = scaled - whole
     else:
         counts = np.floor(share * n).astype(int)
         rest = share * n - counts
@@ -53,14 +55,14 @@ def _allocate(lengths: np.ndarray, n: int) -> np.ndarray:
     return counts
 
 
-def _xy(strokes: Sequence) -> np.ndarray:
-    """(points, 2) float64 positions of all strokes in writing order.  The points are (x, y,
-    pressure) tuples (drawing.py makes them so); one flat ``fromiter`` of those reads them about
-    three times faster than a comprehension unpacking every point, which stays for other shapes."""
-    points = [s.points for s in strokes]
-    if set(map(len, chain.from_iterable(points))) == {3}:
-        return np.fromiter(chain.from_iterable(chain.from_iterable(points)), np.float64).reshape(-1, 3)[:, :2]
-    return np.asarray([(x, y) for s in points for x, y, *_ in s], np.float64)
+def _xy(strokes: list) -> np.ndarray:
+    """(points, 2) float64 positions of all strokes (lists of points) in writing order.  The points
+    are (x, y, pressure) tuples (drawing.py makes them so); one flat ``fromiter`` of those reads
+    them about three times faster than a comprehension unpacking every point, which stays for
+    other shapes."""
+    if set(map(len, chain.from_iterable(strokes))) == {3}:
+        return np.fromiter(chain.from_iterable(chain.from_iterable(strokes)), np.float64).reshape(-1, 3)[:, :2]
+    return np.asarray([(x, y) for s in strokes for x, y, *_ in s], np.float64)
 
 
 def trajectory_features(drawing: Drawing, n: int = POINTS) -> np.ndarray | None:
@@ -69,18 +71,17 @@ def trajectory_features(drawing: Drawing, n: int = POINTS) -> np.ndarray | None:
     All strokes are handled in one pass of array operations (a 20-stroke drawing costs about
     what a 1-stroke one does): each stroke's arc length is laid on one increasing axis, the
     strokes one unit apart, so a single interpolation resamples every stroke.  It runs on every
-    pen-up, so it sticks to few numpy calls on small arrays (their overhead is most of its cost)."""
+    pen-up, and the overhead of each numpy call on these small arrays is most of its cost, so
+    the calls are few."""
     if n < 2:
         raise ValueError(f"need at least 2 points, got {n}")
-    strokes = [s for s in drawing.strokes if s.points]
+    strokes = [s.points for s in drawing.strokes if s.points]
     if not strokes:
         return None
-    sizes = np.fromiter(map(len, (s.points for s in strokes)), np.int64, len(strokes))
+    k = len(strokes)
+    sizes = np.fromiter(map(len, strokes), np.int64, k)
     p = _xy(strokes)
-    k = len(sizes)
-    ends = np.cumsum(sizes)
-    first = ends - sizes  # index of each stroke's first point
-    last = ends - 1  # index of each stroke's last point
+    first = np.cumsum(sizes) - sizes  # index of each stroke's first point
     step_xy = p[1:] - p[:-1]
     seg = np.hypot(step_xy[:, 0], step_xy[:, 1])
     seg[first[1:] - 1] = 0.0  # no length across a pen lift
@@ -96,32 +97,32 @@ def trajectory_features(drawing: Drawing, n: int = POINTS) -> np.ndarray | None:
         if lined.any():
             lengths[lined] = np.add.reduceat(seg, first[lined])
     counts = _allocate(lengths, n)
-    stroke_of_point = np.repeat(np.arange(k), sizes)
-    axis = arc + stroke_of_point  # strokes one unit apart on one increasing axis
-    which = np.repeat(np.arange(k), counts)  # stroke of every output point
+    number = np.arange(k)
+    axis = arc + np.repeat(number, sizes)  # strokes one unit apart on one increasing axis
+    which = np.repeat(number, counts)  # stroke of every output point
     begins = np.cumsum(counts) - counts
-    step = np.arange(n) - begins[which]  # its index within the stroke
+    idx = np.arange(n)
+    step = idx - begins[which]  # its index within the stroke
     c = counts[which]
-    a0, a1 = arc[first][which], arc[last][which]
+    a0 = arc[first[which]]
+    a1 = arc[(first + sizes - 1)[which]]  # the stroke's last point
     frac = np.where(c > 1, step / np.maximum(c - 1, 1), 0.5)
     t = a0 + (a1 - a0) * frac + which
     pts = np.empty((n, 2))
     pts[:, 0] = np.interp(t, axis, p[:, 0])
     pts[:, 1] = np.interp(t, axis, p[:, 1])
-    if (lengths <= 0).any():
-        dot = lengths[which] <= 0  # a dot stays exactly one point (no direction from rounding noise)
+    if not lengths.all():  # a dot stays exactly one point (no direction from rounding noise)
+        dot = lengths[which] <= 0
         pts[dot] = p[first[which[dot]]]
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    span = float((hi - lo).max())
+    span = float((pts.max(axis=0) - pts.min(axis=0)).max())
     pts = (pts - pts.sum(axis=0) / n) / (span if span > 0 else 1.0)
     out = np.zeros((n, len(FEATURES)), np.float32)
     out[:, 0:2] = pts
     out[1:, 2:4] = pts[1:] - pts[:-1]
     out[begins[counts > 0][1:], 4] = 1.0  # a stroke given no points (more strokes than points) starts nothing
     # Direction of travel within the stroke: central differences, one-sided at its ends (np.gradient).
-    idx = np.arange(n)
-    prev = np.where(step > 0, idx - 1, idx)
-    nxt = np.where(step < c - 1, idx + 1, idx)
+    prev = idx - (step > 0)
+    nxt = idx + (step < c - 1)
     d = (pts[nxt] - pts[prev]) / np.maximum(nxt - prev, 1)[:, None]
     norm = np.hypot(d[:, 0], d[:, 1])[:, None]
     out[:, 5:7] = np.divide(d, norm, out=np.zeros_like(d), where=norm > 0)
