@@ -13,6 +13,8 @@ into a 28x28 frame and shift so the ink's centre of mass sits at the centre.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from PIL import Image
 
@@ -61,6 +63,14 @@ def _centred_offset(mass_index: float, size: int) -> int:
     return min(max(offset, 0), FRAME - size)
 
 
+@lru_cache(maxsize=BOX * BOX)
+def _grid(h: int, w: int) -> np.ndarray:
+    """np.indices((h, w)) as float32, read-only: built once per shape (at most 20 x 20 shapes)."""
+    grid = np.indices((h, w), dtype=np.float32)
+    grid.flags.writeable = False
+    return grid
+
+
 def to_mnist_28(image: np.ndarray) -> np.ndarray | None:
     """Canvas image (2-D uint8, ink bright) -> 28x28 float32 in 0..255, or None if blank."""
     im, box = _ink(image)
@@ -86,7 +96,7 @@ def to_mnist_28(image: np.ndarray) -> np.ndarray | None:
     np.clip(small, 0.0, 255.0, out=small)
 
     mass = small.sum()
-    ys, xs = np.indices(small.shape, dtype=np.float32)
+    ys, xs = _grid(new_h, new_w)
     cy = float((ys * small).sum() / mass)
     cx = float((xs * small).sum() / mass)
     oy = _centred_offset(cy, new_h)

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from digitpad.drawing import Drawing, Stroke
+from digitpad.fusion import FLOOR, FusionParams, fuse, fused_logits
 from digitpad.preprocess import BOX, FRAME, _centred_offset, ink_bbox, preprocess
 from digitpad.recognizer import SUM_TOLERANCE, probability_problem
 from digitpad.render import render
@@ -111,6 +112,12 @@ def plain_probability_problem(probs: np.ndarray) -> str | None:
     if len(sums) and abs(sums[worst] - 1.0) > SUM_TOLERANCE:
         return f"a row sums to {sums[worst]:.6g}, not 1"
     return None
+
+
+def plain_fused_logits(image_probs: np.ndarray, trajectory_probs: np.ndarray, image_weight: float) -> np.ndarray:
+    li = np.log(np.clip(np.asarray(image_probs, np.float64), FLOOR, None))
+    lt = np.log(np.clip(np.asarray(trajectory_probs, np.float64), FLOOR, None))
+    return image_weight * li + (1.0 - image_weight) * lt
 
 
 # ---------------------------------------------------------------- random inputs
@@ -221,3 +228,20 @@ def test_probability_problem_says_what_the_plain_checks_say():
             new = probability_problem(p)
         assert new == plain_probability_problem(p)
     assert probability_problem(good) is None and probability_problem(good * 100) is not None
+
+
+def test_fusion_is_bit_identical_to_the_plain_clip():
+    rng = np.random.default_rng(5)
+    for rows in (1, 3, 40):
+        a = rng.dirichlet(np.full(10, 0.05), size=rows).astype(np.float32)  # many values near 0 and 1
+        b = rng.dirichlet(np.full(10, 0.3), size=rows).astype(np.float32)
+        a[0, :3] = (0.0, 1e-9, FLOOR)  # exact zeros and values below and at the floor
+        for w in (0.0, 0.37, 1.0):
+            assert np.array_equal(fused_logits(a, b, w), plain_fused_logits(a, b, w))
+            params = FusionParams(w, 0.8, 0.6)
+            z = plain_fused_logits(a, b, w) / params.temperature
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            assert np.array_equal(fuse(a, b, params), (e / e.sum(axis=1, keepdims=True)).astype(np.float32))
+    nan = np.full((1, 10), np.nan, np.float32)
+    assert np.isnan(fused_logits(nan, b[:1], 0.5)).all() and np.isnan(plain_fused_logits(nan, b[:1], 0.5)).all()
