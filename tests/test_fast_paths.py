@@ -155,7 +155,7 @@ def random_images(seed: int, count: int):
             img = np.zeros((int(rng.integers(1, 1500)), int(rng.integers(1, 1500))), np.uint8)
             y0, x0 = int(rng.integers(0, img.shape[0])), int(rng.integers(0, img.shape[1]))
             img[y0 : y0 + int(rng.integers(1, 40)), x0 : x0 + int(rng.integers(1, 1500))] = rng.integers(1, 256)
-            yield img if i % 2 else np.ascontiguousarray(img.T)
+            yield img if i % 2 else img.T  # a transposed view (Fortran order) too
         elif kind == 3:
             yield rng.integers(0, 256, (int(rng.integers(1, 100)), int(rng.integers(1, 100))), dtype=np.uint8)
         else:
