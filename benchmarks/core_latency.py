@@ -1,9 +1,14 @@
 """Preprocess + inference latency for one canvas, model size, and CLI cold-start time.
 
-    python benchmarks/core_latency.py [--canvas 560] [--runs 2000]
+    python benchmarks/core_latency.py [--canvas 560] [--runs 2000] [--against-plain]
 
 Also the path the window takes for a drawing with strokes: a 20-stroke drawing, preprocess +
 trajectory features + image model + trajectory model + fusion (digitpad.drawing_recognizer).
+
+--against-plain also times the fused path with the plain implementations the fast ones
+replaced (preprocess, trajectory features, the probability check, the fusion floor; kept in
+tests/test_fast_paths.py, which proves both give the same numbers), alternating blocks of runs
+of the two in one process, so both meet the same load.
 
 Prints figures and the load average they were taken at; asserts nothing (machines here are noisy:
 compare figures taken in the same minute).
@@ -72,10 +77,46 @@ def fused_parts(models, drawing, ink: np.ndarray, runs: int) -> dict[str, list[f
     return parts
 
 
+def against_plain(models, drawing, ink: np.ndarray, runs: int, blocks: int = 10) -> dict[str, list[float]]:
+    """Seconds of the fused path with today's functions and with the plain ones, in alternating blocks."""
+    from contextlib import ExitStack
+    from unittest import mock
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import test_fast_paths as plain
+
+    from digitpad import drawing_recognizer, fusion, preprocess, recognizer, trajectory_recognizer
+
+    swaps = [(drawing_recognizer, "trajectory_features", lambda d: plain.plain_trajectory_features(d, 64)),
+             (recognizer, "probability_problem", plain.plain_probability_problem),
+             (trajectory_recognizer, "probability_problem", plain.plain_probability_problem),
+             (fusion, "fused_logits", plain.plain_fused_logits)]
+    ways = {"fast": preprocess.preprocess, "plain": plain.plain_preprocess}
+    times: dict[str, list[float]] = {k: [] for k in ways}
+    answers = {}
+    for b in range(blocks):
+        for way in (("fast", "plain") if b % 2 == 0 else ("plain", "fast")):
+            prep = ways[way]
+            with ExitStack() as stack:
+                if way == "plain":
+                    for module, name, f in swaps:
+                        stack.enter_context(mock.patch.object(module, name, f))
+                for i in range(runs // blocks + 20):
+                    t0 = time.perf_counter()
+                    answers[way], _ = models.predict_batch(prep(ink), [drawing])
+                    if i >= 20:
+                        times[way].append(time.perf_counter() - t0)
+    if not np.array_equal(answers["fast"], answers["plain"]):
+        raise SystemExit("the fast and the plain path gave different probabilities")
+    return times
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--canvas", type=int, default=560)
     ap.add_argument("--runs", type=int, default=2000)
+    ap.add_argument("--against-plain", action="store_true",
+                    help="also time the fused path with the plain implementations, alternating, same process")
     args = ap.parse_args()
 
     from digitpad.preprocess import preprocess
@@ -122,6 +163,9 @@ def main() -> int:
         parts = fused_parts(models, drawing, ink, args.runs)
         print("  its parts, one after another as the window runs them: "
               + ", ".join(f"{name} {ms(v, 50):.3f}" for name, v in parts.items()) + " ms (medians)")
+    if args.against_plain and models.fusion is not None:
+        for way, v in against_plain(models, drawing, ink, args.runs).items():
+            print(f"  alternating blocks, {way:5s} functions: median {ms(v, 50):.3f} ms  p99 {ms(v, 99):.3f} ms")
     print(f"load average while measuring: {' '.join(f'{x:.2f}' for x in load)} -> "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     if models.trajectory is not None:
