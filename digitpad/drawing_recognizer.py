@@ -8,6 +8,9 @@ the strokes through :func:`digitpad.trajectory.trajectory_batch` and
 combined by :func:`digitpad.fusion.fuse` with the weights fitted for exactly this
 image model.  Where there are no strokes (a PNG, a picture on the canvas) or no
 fitted trajectory model, the image model answers alone with its own threshold.
+With personal samples set (:meth:`DrawingRecognizer.set_personal`), the answer is
+adapted to the user's hand by :mod:`digitpad.personal` on the models' pooled features:
+fused answers on image + trajectory features, image-only answers on image features.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import numpy as np
 from digitpad.drawing import Drawing
 from digitpad.files import sha256_file
 from digitpad.fusion import FusionParams, fuse
+from digitpad.personal import PersonalModel, adapt, fit
+from digitpad.preprocess import preprocess
 from digitpad.recognizer import ModelError, Recognizer
+from digitpad.render import DEFAULT_STROKE_WIDTH, render
 from digitpad.trajectory import trajectory_features
 from digitpad.trajectory_recognizer import TrajectoryRecognizer
 
@@ -36,6 +42,9 @@ class DrawingRecognizer:
             params = FusionParams.from_metadata(trajectory.metadata)
             if params is not None and params.image_model_sha256 == sha256_file(image.path):  # fits one image model only
                 self.trajectory, self.fusion = trajectory, params
+        #: Personal adaptation for image-only answers and for fused answers (None: not adapting).
+        self._personal_image: PersonalModel | None = None
+        self._personal_fused: PersonalModel | None = None
 
     @classmethod
     def load(cls, image_path: str | Path | None = None, threads: int = 1) -> DrawingRecognizer:
@@ -56,6 +65,34 @@ class DrawingRecognizer:
         """The "not sure" threshold of fused answers, or of the image model's own."""
         return self.fusion.not_sure_threshold if fused and self.fusion is not None else self.image.not_sure_threshold
 
+    @property
+    def personal_count(self) -> int:
+        """Samples in use for personal adaptation (0: not adapting)."""
+        return self._personal_image.count if self._personal_image is not None else 0
+
+    def set_personal(self, samples: Sequence[Drawing]) -> None:
+        """Adapt to these labelled drawings (label 0-9; others are skipped); [] switches adaptation
+        off.  Each sample is rendered with its own stroke widths, as the canvas draws it."""
+        labelled = [s for s in samples if s.label is not None and s.label < 10 and not s.is_empty()]
+        images = [preprocess(render(s, DEFAULT_STROKE_WIDTH)) for s in labelled]
+        keep = [i for i, x in enumerate(images) if x is not None]
+        if not keep:
+            self._personal_image = self._personal_fused = None
+            return
+        if self.image.feature_dim is None:
+            raise ModelError(f"model {self.image.path} has no 'features' output; personal adaptation needs one")
+        labels = np.array([labelled[i].label for i in keep])
+        _, image_features = self.image.predict_with_features(np.concatenate([images[i] for i in keep]))
+        personal_image = fit(image_features, labels)
+        personal_fused = None
+        if self.fusion is not None:
+            trajectories = [trajectory_features(labelled[i]) for i in keep]
+            rows = [j for j, t in enumerate(trajectories) if t is not None]
+            if rows:
+                _, traj_features = self.trajectory.predict_batch(np.stack([trajectories[j] for j in rows]))
+                personal_fused = fit(np.hstack([image_features[rows], traj_features]), labels[rows])
+        self._personal_image, self._personal_fused = personal_image, personal_fused
+
     def predict_batch(self, images: np.ndarray,
                       drawings: Sequence[Drawing | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(N, 1, 28, 28) preprocessed images and, per row, the drawing they were rendered from
@@ -68,15 +105,25 @@ class DrawingRecognizer:
                          trajectories: Sequence[np.ndarray | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """As ``predict_batch`` with each drawing already turned into ``trajectory_features``
         (None: no strokes), for callers that must not keep drawings in memory."""
-        probs = self.image.predict_batch(images)
+        personal = self._personal_image
+        if personal is None:
+            probs, image_features = self.image.predict_batch(images), None
+        else:
+            probs, image_features = self.image.predict_with_features(images)
         fused = np.zeros(len(probs), bool)
-        if self.fusion is None or trajectories is None:
-            return probs, fused
-        if len(trajectories) != len(probs):
+        if trajectories is not None and len(trajectories) != len(probs):
             raise ValueError(f"{len(trajectories)} trajectories for {len(probs)} images")
-        rows = [i for i, f in enumerate(trajectories) if f is not None]
+        rows = [] if self.fusion is None or trajectories is None else \
+            [i for i, f in enumerate(trajectories) if f is not None]
         if rows:
-            traj, _ = self.trajectory.predict_batch(np.stack([trajectories[i] for i in rows]))
+            traj, traj_features = self.trajectory.predict_batch(np.stack([trajectories[i] for i in rows]))
             probs[rows] = fuse(probs[rows], traj, self.fusion)
             fused[rows] = True
+            if self._personal_fused is not None:
+                probs[rows] = adapt(probs[rows], np.hstack([image_features[rows], traj_features]),
+                                    self._personal_fused)
+        if personal is not None:
+            alone = ~fused if self._personal_fused is not None else np.ones(len(probs), bool)
+            if alone.any():
+                probs[alone] = adapt(probs[alone], image_features[alone], personal)
         return probs, fused

@@ -1,0 +1,262 @@
+"""Personal adaptation: the samples store (digitpad.personal_samples) and the adapted answers of
+DrawingRecognizer (digitpad.personal).  Real onnxruntime sessions, real pen data where present."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitpad.drawing import Drawing, DrawingError, Stroke, dumps
+from digitpad.drawing_recognizer import DrawingRecognizer
+from digitpad.evaluate import model_inputs
+from digitpad.personal import fit, adapt
+from digitpad.personal_samples import MAX_SAMPLES, SAMPLES_FILE, SampleStore
+
+PEN = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pen-digits" / "unipen-dev.jsonl.gz"
+
+# Simple strokes on a 280x280 canvas, as (x, y) in 0..1.
+SHAPES = {
+    0: [[(0.5, 0.15), (0.3, 0.3), (0.3, 0.7), (0.5, 0.85), (0.7, 0.7), (0.7, 0.3), (0.5, 0.15)]],
+    1: [[(0.5, 0.15), (0.5, 0.85)]],
+    7: [[(0.25, 0.2), (0.75, 0.2), (0.4, 0.85)]],
+}
+
+
+def drawing_of(digit: int, width: float | None = 16.0, shift: float = 0.0) -> Drawing:
+    strokes = [Stroke([(280 * (x + shift), 280 * y, 1.0) for x, y in s], width) for s in SHAPES[digit]]
+    return Drawing(280, 280, strokes)
+
+
+# --- SampleStore ------------------------------------------------------------------------------
+
+def test_samples_round_trip_through_the_file(tmp_path):
+    path = tmp_path / SAMPLES_FILE
+    store = SampleStore(path)
+    assert store.load() is None and store.samples == [] and store.counts() == [0] * 10
+    one = store.add(drawing_of(1), 1)
+    seven = store.add(drawing_of(7), np.int64(7))
+    assert one.label == 1 and isinstance(one.extra["id"], str) and len(one.extra["id"]) == 32
+    assert one.extra["id"] != seven.extra["id"]
+    again = SampleStore(path)
+    assert again.load() is None
+    assert [dumps(s) for s in again.samples] == [dumps(one), dumps(seven)]
+    assert again.counts() == [0, 1, 0, 0, 0, 0, 0, 1, 0, 0]
+    removed = again.remove(one.extra["id"])
+    assert removed is not None and dumps(removed) == dumps(one)
+    assert again.remove("no such id") is None
+    again.restore(removed)
+    again.restore(removed)  # twice: stored once
+    assert sorted(s.extra["id"] for s in again.samples) == sorted([one.extra["id"], seven.extra["id"]])
+    cleared = again.clear()
+    assert len(cleared) == 2 and again.samples == []
+    third = SampleStore(path)
+    assert third.load() is None and third.samples == []
+
+
+def test_bad_samples_are_refused_and_change_nothing(tmp_path):
+    store = SampleStore(tmp_path / SAMPLES_FILE)
+    store.add(drawing_of(0), 0)
+    for label in (10, -1, True, "3", 2.0):
+        with pytest.raises(ValueError):
+            store.add(drawing_of(1), label)
+    with pytest.raises(DrawingError):
+        store.add(Drawing(280, 280, []), 1)
+    huge = Drawing(280, 280, [Stroke([(float(i % 280), float(i // 280 % 280), 1.0) for i in range(20000)], 40.0)])
+    with pytest.raises(DrawingError, match="costly"):
+        store.add(huge, 1)
+    assert len(store.samples) == 1 and len(SampleStore(store.path).samples) == 0
+    again = SampleStore(store.path)
+    again.load()
+    assert len(again.samples) == 1
+
+
+def test_at_most_max_samples(tmp_path):
+    path = tmp_path / SAMPLES_FILE
+    line = dumps(Drawing(280, 280, drawing_of(1).strokes, {"label": 1, "id": "x"}))
+    path.write_text("".join(line.replace('"x"', f'"{i:032x}"') + "\n" for i in range(MAX_SAMPLES)))
+    store = SampleStore(path)
+    assert store.load() is None and len(store.samples) == MAX_SAMPLES
+    with pytest.raises(ValueError, match=str(MAX_SAMPLES)):
+        store.add(drawing_of(7), 7)
+    assert len(SampleStore(path).samples) == 0 and sum(1 for _ in open(path)) == MAX_SAMPLES
+
+
+@pytest.mark.parametrize("content", [
+    "{not json\n",
+    json.dumps({"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "strokes": []}) + "\n",
+    b"\x1f\x8b garbage \xff\xfe",
+])
+def test_a_damaged_file_is_moved_aside_with_a_message(tmp_path, content):
+    path = tmp_path / SAMPLES_FILE
+    good = SampleStore(path)
+    good.add(drawing_of(1), 1)
+    with open(path, "ab") as fh:
+        fh.write(content if isinstance(content, bytes) else content.encode())
+    damaged = path.read_bytes()
+    store = SampleStore(path)
+    message = store.load()
+    assert message is not None and "\n" not in message and str(path) in message
+    [aside] = list(tmp_path.glob(SAMPLES_FILE + ".corrupt-*"))
+    assert str(aside) in message and aside.read_bytes() == damaged
+    assert store.samples == [] and not path.exists()
+    store.add(drawing_of(7), 7)  # usable again
+    assert SampleStore(path).load() is None
+
+
+def test_two_stores_on_one_file_keep_each_others_samples(tmp_path):
+    path = tmp_path / SAMPLES_FILE
+    a, b = SampleStore(path), SampleStore(path)
+    a.load(), b.load()
+    x = a.add(drawing_of(1), 1)
+    y = b.add(drawing_of(7), 7)
+    a.add(drawing_of(0), 0)
+    b.remove(x.extra["id"])
+    fresh = SampleStore(path)
+    fresh.load()
+    assert sorted(s.label for s in fresh.samples) == [0, 7]
+    assert y.extra["id"] in {s.extra["id"] for s in fresh.samples}
+
+
+def test_a_failed_write_keeps_memory_and_file(tmp_path, monkeypatch):
+    """A full disk at the final rename: OSError, and the store and its file are as they were."""
+    path = tmp_path / SAMPLES_FILE
+    store = SampleStore(path)
+    store.add(drawing_of(1), 1)
+    before = path.read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", disk_full)
+        with pytest.raises(OSError):
+            store.add(drawing_of(7), 7)
+        with pytest.raises(OSError):
+            store.clear()
+    assert len(store.samples) == 1 and path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [SAMPLES_FILE]
+
+
+def test_a_killed_writer_never_leaves_a_partial_file(tmp_path):
+    """A process killed (-9) while adding samples leaves the old file or a newer whole one."""
+    path = tmp_path / SAMPLES_FILE
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom tests.test_personal import drawing_of\n"
+        "from digitpad.personal_samples import SampleStore\n"
+        "s = SampleStore(Path(sys.argv[1]))\nprint('ready', flush=True)\n"
+        "while True:\n    s.add(drawing_of(1, shift=0.01), 1)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert proc.stdout.readline().strip() == b"ready"
+    deadline = time.monotonic() + 20
+    while (not path.exists() or path.stat().st_size < 20000) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    store = SampleStore(path)
+    assert store.load() is None and len(store.samples) > 0
+    assert all(s.label == 1 for s in store.samples)
+
+
+def test_export_and_import(tmp_path):
+    store = SampleStore(tmp_path / SAMPLES_FILE)
+    store.add(drawing_of(1), 1)
+    store.add(drawing_of(7), 7)
+    out = tmp_path / "mine.jsonl"
+    assert store.export(out) == 2
+    other = SampleStore(tmp_path / "other.jsonl")
+    assert other.import_file(out) == 2
+    assert [s.label for s in other.samples] == [1, 7]
+    assert {s.extra["id"] for s in other.samples}.isdisjoint(s.extra["id"] for s in store.samples)
+    # a .json drawing, a .jsonl.gz with an unlabelled drawing (skipped)
+    single = tmp_path / "zero.json"
+    single.write_text(dumps(Drawing(280, 280, drawing_of(0).strokes, {"label": 0})))
+    assert other.import_file(single) == 1
+    packed = tmp_path / "more.jsonl.gz"
+    with gzip.open(packed, "wt") as fh:
+        fh.write(dumps(drawing_of(1)) + "\n" + dumps(Drawing(280, 280, drawing_of(7).strokes, {"label": "7"})) + "\n")
+    assert other.import_file(packed) == 1
+    assert other.counts()[7] == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(dumps(Drawing(280, 280, drawing_of(0).strokes, {"label": 0})) + "\n{oops\n")
+    with pytest.raises(DrawingError, match=f"{bad}:2"):
+        other.import_file(bad)
+    assert len(other.samples) == 4 and len(SampleStore(other.path).samples) == 0
+
+
+# --- adaptation ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def models() -> DrawingRecognizer:
+    return DrawingRecognizer.load()
+
+
+def _inputs(drawings):
+    return model_inputs(drawings, 16.0)
+
+
+def test_without_samples_the_answer_is_bit_identical(models):
+    drawings = [drawing_of(d, shift=s) for d in SHAPES for s in (-0.05, 0.0, 0.05)]
+    before = models.predict_batch(_inputs(drawings), drawings)
+    models.set_personal([Drawing(280, 280, drawing_of(1).strokes, {"label": 1})])
+    assert models.personal_count == 1
+    models.set_personal([])
+    assert models.personal_count == 0
+    after = models.predict_batch(_inputs(drawings), drawings)
+    assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    reference = DrawingRecognizer.load()
+    np.testing.assert_array_equal(reference.predict_batch(_inputs(drawings), drawings)[0], before[0])
+
+
+def test_samples_move_a_misread_drawing_to_the_users_digit(models):
+    """The user's 1 drawn as a 7's shape: after a few samples labelled 1, that shape reads as 1,
+    in the fused path and for a picture (image model alone)."""
+    sevens = [drawing_of(7, shift=s) for s in (-0.06, -0.03, 0.0, 0.03, 0.06)]
+    probs, fused = models.predict_batch(_inputs(sevens), sevens)
+    assert fused.all() and (probs.argmax(1) == 7).all()
+    pictures, _ = models.predict_batch(_inputs(sevens), None)
+    assert (pictures.argmax(1) == 7).all()
+    ones = [Drawing(280, 280, d.strokes, {"label": 1}) for d in sevens[:3]]
+    try:
+        models.set_personal(ones + [Drawing(280, 280, drawing_of(0).strokes, {"label": 0})])
+        assert models.personal_count == 4
+        probs, fused = models.predict_batch(_inputs(sevens[3:]), sevens[3:])
+        assert fused.all() and (probs.argmax(1) == 1).all(), probs.round(3)
+        pictures, fused = models.predict_batch(_inputs(sevens[3:]), None)
+        assert not fused.any() and (pictures[:, 1] > 0.3).all(), pictures.round(3)
+    finally:
+        models.set_personal([])
+
+
+def test_unlabelled_and_blank_samples_are_skipped(models):
+    try:
+        models.set_personal([drawing_of(1), Drawing(280, 280, [], {"label": 3}),
+                             Drawing(280, 280, drawing_of(0).strokes, {"label": 0})])
+        assert models.personal_count == 1
+    finally:
+        models.set_personal([])
+
+
+def test_fit_rejects_bad_labels():
+    with pytest.raises(ValueError):
+        fit(np.ones((2, 4)), np.array([1, 10]))
+    model = fit(np.ones((2, 4)), np.array([1, 1]))
+    base = np.full((3, 10), 0.1, np.float32)
+    np.testing.assert_allclose(adapt(base, np.zeros((3, 4)), model), base)  # far from every sample
+
+
+def test_fit_is_fast(benchmark=None):
+    rng = np.random.default_rng(0)
+    features, labels = rng.random((1000, 352), np.float32), rng.integers(0, 10, 1000)
+    started = time.perf_counter()
+    fit(features, labels)
+    assert time.perf_counter() - started < 1.0  # generous sanity bound; benchmarks/personal.py measures
