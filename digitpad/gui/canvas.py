@@ -288,6 +288,17 @@ class Canvas(QWidget):
         self._restore(self._edited(strokes=(), picture=None, extra={}))
         self.inkChanged.emit(True)
 
+    def reset(self) -> None:
+        """A blank page with no history (the Practice dialog's next digit: Undo must not bring
+        back the drawing already kept)."""
+        self._abort_stroke()
+        self._undo.clear()
+        self._redo.clear()
+        self._versions += 1
+        self._restore(CanvasState(self._size, (), None, {}, Document(saved_version=self._versions), self._versions))
+        self.historyChanged.emit()
+        self.inkChanged.emit(True)
+
     def can_undo(self) -> bool:
         return bool(self._undo)
 
