@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from digitpad.drawing import Drawing
 from digitpad.personal_samples import SampleStore
@@ -42,6 +42,11 @@ def thumbnail(sample: Drawing, side: int = THUMBNAIL_SIDE, ratio: float = 1.0) -
     image.invertPixels()
     pixels = max(1, round(side * ratio))
     image = image.scaled(pixels, pixels, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    painter = QPainter(image)  # the page's edge, so where on the page it was written shows
+    painter.setPen(QColor(200, 200, 200))
+    painter.drawRect(0, 0, image.width() - 1, image.height() - 1)
+    painter.end()
     image.setDevicePixelRatio(ratio)
     return image
 
