@@ -23,7 +23,7 @@ import numpy as np
 from digitpad.drawing import Drawing
 from digitpad.files import sha256_file
 from digitpad.fusion import FusionParams, fuse
-from digitpad.personal import PersonalModel, adapt, fit
+from digitpad.personal import STATS_FILE, PersonalModel, PersonalStats, adapt, fit, load_stats
 from digitpad.preprocess import preprocess
 from digitpad.recognizer import ModelError, Recognizer
 from digitpad.render import DEFAULT_STROKE_WIDTH, render
@@ -34,14 +34,22 @@ from digitpad.trajectory_recognizer import TrajectoryRecognizer
 class DrawingRecognizer:
     """The image recognizer plus, where one fitted for it is present, the trajectory recognizer."""
 
-    def __init__(self, image: Recognizer, trajectory: TrajectoryRecognizer | None = None) -> None:
+    def __init__(self, image: Recognizer, trajectory: TrajectoryRecognizer | None = None,
+                 personal_stats: PersonalStats | None = None) -> None:
         self.image = image
         self.trajectory: TrajectoryRecognizer | None = None
         self.fusion: FusionParams | None = None
+        image_sha = sha256_file(image.path) if trajectory is not None or personal_stats is not None else ""
         if trajectory is not None:
             params = FusionParams.from_metadata(trajectory.metadata)
-            if params is not None and params.image_model_sha256 == sha256_file(image.path):  # fits one image model only
+            if params is not None and params.image_model_sha256 == image_sha:  # fits one image model only
                 self.trajectory, self.fusion = trajectory, params
+        #: The whitening personal adaptation measures in, if computed for exactly these models.
+        self.personal_stats: PersonalStats | None = None
+        if personal_stats is not None and personal_stats.image_model_sha256 == image_sha:
+            if self.trajectory is not None and personal_stats.trajectory_model_sha256 != sha256_file(self.trajectory.path):
+                personal_stats = PersonalStats(personal_stats.image, None, image_sha, "")
+            self.personal_stats = personal_stats
         #: Personal adaptation for image-only answers and for fused answers (None: not adapting).
         self._personal_image: PersonalModel | None = None
         self._personal_fused: PersonalModel | None = None
@@ -55,7 +63,7 @@ class DrawingRecognizer:
             trajectory = TrajectoryRecognizer(image.path.with_name("trajectory.onnx"), threads)
         except ModelError:
             trajectory = None
-        return cls(image, trajectory)
+        return cls(image, trajectory, load_stats(image.path.with_name(STATS_FILE)))
 
     @property
     def fused(self) -> bool:
@@ -79,18 +87,20 @@ class DrawingRecognizer:
         if not keep:
             self._personal_image = self._personal_fused = None
             return
-        if self.image.feature_dim is None:
-            raise ModelError(f"model {self.image.path} has no 'features' output; personal adaptation needs one")
+        stats = self.personal_stats
+        if stats is None or self.image.feature_dim != len(stats.image.center):
+            raise ModelError(f"personal adaptation is not available for model {self.image.path} "
+                             f"(needs its 'features' output and a matching {STATS_FILE} beside it)")
         labels = np.array([labelled[i].label for i in keep])
         _, image_features = self.image.predict_with_features(np.concatenate([images[i] for i in keep]))
-        personal_image = fit(image_features, labels)
+        personal_image = fit(image_features, labels, stats.image)
         personal_fused = None
-        if self.fusion is not None:
+        if self.fusion is not None and stats.fused is not None:
             trajectories = [trajectory_features(labelled[i]) for i in keep]
             rows = [j for j, t in enumerate(trajectories) if t is not None]
             if rows:
                 _, traj_features = self.trajectory.predict_batch(np.stack([trajectories[j] for j in rows]))
-                personal_fused = fit(np.hstack([image_features[rows], traj_features]), labels[rows])
+                personal_fused = fit(np.hstack([image_features[rows], traj_features]), labels[rows], stats.fused)
         self._personal_image, self._personal_fused = personal_image, personal_fused
 
     def predict_batch(self, images: np.ndarray,
