@@ -50,6 +50,16 @@ def type_key(key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
     QTest.keyClick(target, key, modifiers)
 
 
+def settle(qtbot, window) -> None:
+    """Wait until the models fitted to the samples answer (the fit runs off the UI thread)."""
+    qtbot.waitUntil(lambda: not window.adapter.busy(), timeout=60000)
+
+
+def teach_key(qtbot, window, digit: int) -> None:
+    type_key(digit_key(digit))
+    settle(qtbot, window)
+
+
 def digit_key(digit: int) -> Qt.Key:
     return Qt.Key(Qt.Key.Key_0.value + digit)
 
@@ -59,10 +69,12 @@ def stored(data_dir: Path) -> list[drawing_io.Drawing]:
     return list(drawing_io.iter_jsonl(path)) if path.exists() else []
 
 
-def click_chart_row(chart, digit: int) -> None:
+def click_chart_row(qtbot, window, digit: int) -> None:
+    chart = window.chart
     centre = chart.row_rect(digit).center().toPoint()
     QTest.mouseMove(chart, centre)
     QTest.mouseClick(chart, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    settle(qtbot, window)
 
 
 def open_menu_item(qtbot, window, menu_title: str, item_text: str) -> None:
@@ -113,7 +125,7 @@ def test_a_digit_key_on_the_canvas_keeps_the_drawing_and_the_answer_adapts(qtbot
     assert window.chart.top_digit == 7 and not window.last_outcome.personal
     assert not window.verdict.adapted_label.isVisible()
     assert QApplication.focusWidget() is window.canvas
-    type_key(Qt.Key.Key_1)
+    teach_key(qtbot, window, 1)
     samples = stored(data_dir)
     assert len(samples) == 1 and samples[0].label == 1 and isinstance(samples[0].extra.get("id"), str)
     drawn = window.canvas.drawing()
@@ -131,12 +143,12 @@ def test_clicking_a_chart_row_teaches_that_digit(qtbot, data_dir):
     window = make_window(qtbot)
     mouse_draw(window.canvas, ZERO)
     before = window.chart.probabilities
-    click_chart_row(window.chart, 6)
+    click_chart_row(qtbot, window, 6)
     samples = stored(data_dir)
     assert [s.label for s in samples] == [6]
     assert window.chart.probabilities != before and window.chart.probabilities[6] > before[6]
     assert "Saved as a 6 for your handwriting" in window.statusBar().currentMessage()
-    click_chart_row(window.chart, 0)  # confirming a right answer is a sample too
+    click_chart_row(qtbot, window, 0)  # confirming a right answer is a sample too
     assert [s.label for s in stored(data_dir)] == [6, 0]
     assert window.statusBar().currentMessage() == "Saved as a 0 for your handwriting — 2 samples"
 
@@ -146,10 +158,11 @@ def test_undo_in_the_status_bar_removes_that_sample(qtbot, data_dir):
     activate(qtbot, window)
     mouse_draw(window.canvas, SEVEN)
     base = window.chart.probabilities
-    type_key(Qt.Key.Key_1)
+    teach_key(qtbot, window, 1)
     assert len(stored(data_dir)) == 1 and window.chart.probabilities != base
     button = window.sample_undo_button
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert stored(data_dir) == [] and window.handwriting.count() == 0
     assert not window.last_outcome.personal and not window.verdict.adapted_label.isVisible()
     assert window.chart.probabilities == pytest.approx(base, abs=1e-6)
@@ -160,7 +173,7 @@ def test_the_undo_button_goes_with_its_message(qtbot):
     window = make_window(qtbot)
     activate(qtbot, window)
     mouse_draw(window.canvas, SEVEN)
-    type_key(Qt.Key.Key_1)
+    teach_key(qtbot, window, 1)
     assert window.sample_undo_button.isVisible()
     type_key(Qt.Key.Key_Escape)  # Clear: a new status text replaces it, or none
     window.statusBar().showMessage("something else")
@@ -170,9 +183,9 @@ def test_the_undo_button_goes_with_its_message(qtbot):
 def test_a_blank_canvas_or_a_picture_keeps_nothing_and_says_why(qtbot, data_dir):
     window = make_window(qtbot)
     activate(qtbot, window)
-    type_key(Qt.Key.Key_5)
+    teach_key(qtbot, window, 5)
     assert stored(data_dir) == [] and "Draw a digit first" in window.statusBar().currentMessage()
-    click_chart_row(window.chart, 5)  # no bars, no buttons
+    click_chart_row(qtbot, window, 5)  # no bars, no buttons
     assert stored(data_dir) == []
     assert not window.sample_undo_button.isVisible()
 
@@ -195,15 +208,17 @@ def test_adapt_switch_in_the_menu_is_remembered(qtbot, data_dir):
     window = make_window(qtbot)
     activate(qtbot, window)
     mouse_draw(window.canvas, SEVEN)
-    type_key(Qt.Key.Key_1)
+    teach_key(qtbot, window, 1)
     adapted = window.chart.probabilities
     assert window.adapt_action.isChecked() and window.last_outcome.personal
     open_menu_item(qtbot, window, "Handwriting", "Adapt to my handwriting")
+    settle(qtbot, window)
     assert not window.adapt_action.isChecked() and not window.last_outcome.personal
     assert window.chart.probabilities != adapted and window.predictor.personal_count == 0
     window.close()
     assert Settings(open_settings()).adapt_to_handwriting is False
     second = make_window(qtbot)
+    settle(qtbot, second)
     assert not second.adapt_action.isChecked() and second.predictor.personal_count == 0
     assert second.handwriting.count() == 1  # off is not deleted
 
@@ -214,7 +229,7 @@ def test_my_samples_dialog_delete_undo_clear_export_import(qtbot, data_dir, tmp_
     for strokes, digit in ((SEVEN, 1), (ONE, 1), (ZERO, 0)):
         type_key(Qt.Key.Key_Escape)
         mouse_draw(window.canvas, strokes)
-        type_key(digit_key(digit))
+        teach_key(qtbot, window, digit)
     assert len(stored(data_dir)) == 3
     open_menu_item(qtbot, window, "Handwriting", "My samples…")
     dialog = window._samples_dialog
@@ -247,11 +262,13 @@ def test_my_samples_dialog_delete_undo_clear_export_import(qtbot, data_dir, tmp_
     QTest.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.confirm_box is not None and dialog.confirm_box.isVisible(), timeout=2000)
     QTest.mouseClick(dialog.confirm_box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert stored(data_dir) == [] and dialog.grid.count() == 0 and "No samples yet" in dialog.summary.text()
     assert window.predictor.personal_count == 0 and not window.last_outcome.personal
     titles = answer_file_dialog(qtbot, out)
     QTest.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.grid.count() == 3, timeout=5000)
+    settle(qtbot, window)
     assert titles == ["Import samples"] and "Imported 3 samples" in dialog.note.text()
     assert sorted(s.label for s in stored(data_dir)) == [0, 1, 1] and window.predictor.personal_count == 3
 
@@ -265,6 +282,7 @@ def test_my_samples_dialog_delete_undo_clear_export_import(qtbot, data_dir, tmp_
 
     # The switch in the dialog is the menu's.
     QTest.mouseClick(dialog.adapt_box, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     assert not dialog.adapt_box.isChecked() and not window.adapt_action.isChecked()
     assert window.predictor.personal_count == 0
 
@@ -273,7 +291,7 @@ def test_my_samples_dialog_delete_undo_clear_export_import(qtbot, data_dir, tmp_
     activate(qtbot, window)
     type_key(Qt.Key.Key_Escape)
     mouse_draw(window.canvas, ONE)
-    type_key(Qt.Key.Key_1)
+    teach_key(qtbot, window, 1)
     assert dialog.grid.count() == 4 and "4 samples" in dialog.summary.text()
 
 
@@ -307,6 +325,7 @@ def test_practice_dialog_asks_for_digits_and_keeps_what_is_written(qtbot, data_d
     mouse_draw(dialog.canvas, ZERO)
     QTest.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     assert [s.label for s in stored(data_dir)] == [first, third] and second is not None
+    settle(qtbot, window)
     assert window.predictor.personal_count == 2  # the window adapts as samples arrive
 
     QTest.mouseClick(dialog.done_button, Qt.MouseButton.LeftButton)
@@ -337,10 +356,11 @@ def test_samples_survive_a_restart(qtbot, data_dir):
     window = make_window(qtbot)
     activate(qtbot, window)
     mouse_draw(window.canvas, SEVEN)
-    type_key(Qt.Key.Key_1)
+    teach_key(qtbot, window, 1)
     adapted = window.chart.probabilities
     window.close()
     second = make_window(qtbot)
+    settle(qtbot, second)
     assert second.handwriting.count() == 1 and second.predictor.personal_count == 1
     assert second.restored  # the autosaved 7 comes back, read adapted from the start
     assert second.verdict.adapted_label.isVisible()
@@ -379,6 +399,8 @@ DRIVER = textwrap.dedent(
                 QTest.mouseMove(canvas, at(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t))
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*stroke[-1]))
         QTest.keyClick(canvas, Qt.Key.Key_1)
+        while window.adapter.busy():  # the fit runs off the UI thread
+            QTest.qWait(10)
         print(window.handwriting.count(), window.last_outcome.personal, flush=True)
     """
 )
@@ -404,6 +426,7 @@ def test_samples_survive_a_kill_9(qtbot, data_dir, qt_settings):
         child.stdout.close()
     assert [s.label for s in stored(data_dir)] == [1, 1]
     window = make_window(qtbot)
+    settle(qtbot, window)
     assert window.handwriting.count() == 2 and window.predictor.personal_count == 2
 
 
@@ -419,7 +442,7 @@ def test_a_damaged_samples_file_is_moved_aside_and_the_window_works_unadapted(qt
     activate(qtbot, window)
     mouse_draw(window.canvas, SEVEN)
     assert window.chart.top_digit == 7 and not window.last_outcome.personal
-    type_key(Qt.Key.Key_1)  # and teaching starts a fresh file
+    teach_key(qtbot, window, 1)  # and teaching starts a fresh file
     assert [s.label for s in stored(data_dir)] == [1] and window.last_outcome.personal
 
 
@@ -429,13 +452,14 @@ def test_a_failed_write_names_the_file_and_loses_nothing(qtbot, tmp_path):
     seed = drawing_io.Drawing(280, 280, [drawing_io.Stroke([(140.0, 40.0, 1.0), (140.0, 240.0, 1.0)], 18.0)])
     store.add(seed, 1)
     window = make_window(qtbot, samples=SampleStore(folder / SAMPLES_FILE))
+    settle(qtbot, window)
     assert window.handwriting.count() == 1 and window.predictor.personal_count == 1
     folder.rename(tmp_path / "elsewhere")
     folder.write_text("a file where the folder was: every write fails")
     activate(qtbot, window)
     mouse_draw(window.canvas, SEVEN)
     before = window.canvas.drawing()
-    type_key(Qt.Key.Key_7)
+    teach_key(qtbot, window, 7)
     assert window.last_error is not None and str(folder / SAMPLES_FILE) in window.last_error
     assert window.handwriting.count() == 1 and window.predictor.personal_count == 1  # nothing lost in memory
     assert window.canvas.drawing() == before and not window.sample_undo_button.isVisible()

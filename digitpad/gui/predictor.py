@@ -77,21 +77,32 @@ class Predictor:
         return int(getattr(self.models, "personal_count", 0) or 0) if self.models is not None else 0
 
     def set_personal(self, samples: Sequence[Drawing]) -> str | None:
-        """Adapt the answers to these labelled drawings ([] stops adapting); never raises.
-
-        None when done; otherwise a one-line message, and the answers are left unadapted
-        (a sample the core refuses must not cost the person their window)."""
+        """Adapt the answers to these labelled drawings ([] stops adapting), here and now; never
+        raises.  None when done; otherwise a one-line message, and the answers are left unadapted.
+        (The window fits off the UI thread instead: gui/adapter.py.)"""
         if self.models is None:
             return None  # no model: nothing to adapt, the model's own error is already shown
+        return self.fit(self.models, samples)
+
+    @staticmethod
+    def fit(models: DrawingRecognizer, samples: Sequence[Drawing]) -> str | None:
+        """``models.set_personal(samples)``, never raising: a sample the core refuses must not cost
+        the person their window; on failure the models are left unadapted and the reason returned."""
         try:
-            self.models.set_personal(list(samples))
+            models.set_personal(list(samples))
         except Exception as exc:  # noqa: BLE001  (any failure: keep predicting, unadapted)
             try:
-                self.models.set_personal([])
+                models.set_personal([])
             except Exception:  # noqa: BLE001
                 pass
             return f"Could not adapt to your handwriting ({type(exc).__name__}: {exc}); reading without it"
         return None
+
+    def use_models(self, models: DrawingRecognizer) -> DrawingRecognizer | None:
+        """Answer with ``models`` (the same model files, fitted elsewhere) from now on; the ones
+        replaced are returned."""
+        old, self.models, self.recognizer = self.models, models, models.image
+        return old
 
     @property
     def metadata(self) -> dict:

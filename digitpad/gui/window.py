@@ -42,6 +42,7 @@ from digitpad import drawing as drawing_io
 from digitpad import resources
 from digitpad.render import INTERACTIVE_MAX_POINTS
 from digitpad.drawing import atomic_write_bytes
+from digitpad.gui.adapter import PersonalAdapter
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
 from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
@@ -206,7 +207,8 @@ class MainWindow(QMainWindow):
         self._samples_dialog = None
         self._practice_dialog = None
         self._taught: tuple[str, str] | None = None  # (status text, sample id) while Undo is offered
-        self._adapt_note: str | None = None  # why the answers are not adapted, when adapting failed
+        self.adapter = PersonalAdapter(self.predictor, self)
+        self.adapter.adapted.connect(self._on_adapted)
         samples_note = self._load_samples()  # before the autosave: a restored drawing is read adapted
         if samples_note:
             self._settings_note = "  ".join(m for m in (samples_note, self._settings_note) if m)
@@ -497,16 +499,22 @@ class MainWindow(QMainWindow):
         n = self.handwriting.count()
         if n:
             log.info("%d handwriting samples from %s", n, self.handwriting.path)
-        return self._adapt_note or ""
+        return ""
 
     def _on_samples_changed(self) -> None:
-        """Samples or the switch changed (here or in a dialog): adapt again and re-read the canvas."""
-        self._adapt_note = self.predictor.set_personal(self.handwriting.active())
-        if self._adapt_note:
-            log.warning("%s", self._adapt_note)
-            self.statusBar().showMessage(self._adapt_note + ".", 15000)
+        """Samples or the switch changed (here or in a dialog): adapt again, off the UI thread."""
         if self.adapt_action.isChecked() != self.handwriting.adapt:
             self.adapt_action.setChecked(self.handwriting.adapt)
+        active = self.handwriting.active()
+        if not active and self.predictor.personal_count == 0 and not self.adapter.busy():
+            return  # nothing to adapt to and nothing to undo: no fit, no second set of models
+        self.adapter.request(active)
+
+    def _on_adapted(self, message: str | None) -> None:
+        """The answers now follow the samples: read the canvas again."""
+        if message:
+            log.warning("%s", message)
+            self.statusBar().showMessage(message + ".", 15000)
         if not self.canvas.is_empty():
             self.predict_now()
 
@@ -758,5 +766,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         if not self.autosave.flush(timeout=3.0):
             log.warning("autosave still writing at quit")
+        if not self.adapter.wait(timeout=10.0):  # a fit still running must not outlive the window
+            log.warning("still adapting to the handwriting samples at quit")
         self.autosave.release()  # the drawing stays for the next start to offer back
         super().closeEvent(event)

@@ -1,0 +1,94 @@
+"""Adapting to the person's samples without stopping the window.
+
+``DrawingRecognizer.set_personal`` renders every sample and runs the models on all of
+them: seconds for 1,000 samples on a slow machine, far longer than a UI step.  So the
+fit runs on a worker thread on a second set of models (a back buffer, loaded there
+once), which the window never predicts with; when it is done the two are swapped on
+the UI thread.  The window's models are never touched by the worker, so no lock is
+needed, and until the swap the answers stay as they were (and say so: ``Outcome.personal``
+follows the models in use).  Requests that arrive during a fit are merged: only the
+newest samples are fitted next.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Signal
+
+from digitpad.drawing import Drawing
+from digitpad.drawing_recognizer import DrawingRecognizer
+from digitpad.gui.predictor import Predictor
+
+
+class PersonalAdapter(QObject):
+    """Fits ``predictor``'s models to samples off the UI thread; ``adapted(message)`` after each swap
+    (message: None, or why the answers are not adapted)."""
+
+    adapted = Signal(object)
+    _fitted = Signal(object, object, int)  # (models, message, request number), worker -> UI thread
+
+    def __init__(self, predictor: Predictor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.predictor = predictor
+        self._back: DrawingRecognizer | None = None
+        self._pending: list[Drawing] | None = None
+        self._busy = False
+        self._requests = 0
+        self._idle = threading.Event()
+        self._idle.set()
+        self._fitted.connect(self._swap)
+
+    def busy(self) -> bool:
+        """True from a request until its answer is in use (tests and benchmarks wait on it)."""
+        return self._busy or self._pending is not None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the worker is idle (tests, shutdown); False on timeout.  The swap itself
+        still needs the event loop."""
+        return self._idle.wait(timeout)
+
+    def request(self, samples: Sequence[Drawing]) -> None:
+        """Adapt to these samples ([]: stop adapting) as soon as possible."""
+        if self.predictor.models is None:
+            return  # no model: nothing to adapt
+        self._pending = list(samples)
+        if not self._busy:
+            self._start()
+
+    def _start(self) -> None:
+        samples, self._pending = self._pending or [], None
+        self._busy = True
+        self._requests += 1
+        self._idle.clear()
+        number = self._requests
+        back = self._back
+        thread = threading.Thread(target=self._fit, args=(back, samples, number), name="digitpad-adapt", daemon=True)
+        thread.start()
+
+    def _fit(self, back: DrawingRecognizer | None, samples: list[Drawing], number: int) -> None:
+        """Worker thread: fit the back buffer (loading it the first time)."""
+        message = None
+        try:
+            if back is None:
+                back = DrawingRecognizer.load(self.predictor.model_path)
+            message = Predictor.fit(back, samples)
+        except Exception as exc:  # noqa: BLE001  (a model that will not load again: stay as we are)
+            back, message = None, f"Could not adapt to your handwriting ({type(exc).__name__}: {exc})"
+        try:
+            self._fitted.emit(back, message, number)
+        except RuntimeError:  # the window is gone
+            pass
+        finally:
+            self._idle.set()
+
+    def _swap(self, back: DrawingRecognizer | None, message: str | None, number: int) -> None:
+        """UI thread: the fitted models answer from now on; the old ones are the next back buffer."""
+        self._busy = False
+        if back is not None:
+            self._back = self.predictor.use_models(back)
+        if self._pending is not None:
+            self._start()  # newer samples arrived meanwhile: the answer they make is the one to show
+            return
+        self.adapted.emit(message)
