@@ -56,7 +56,7 @@ def child(launched: float) -> int:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import onnxruntime  # noqa: F401
-    from PySide6.QtCore import QEvent, QObject, QSettings
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, os.environ["DIGITPAD_DATA_DIR"])
     from digitpad.gui.app import create_window, ensure_application
@@ -68,9 +68,16 @@ def child(launched: float) -> int:
         def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
             if event.type() == QEvent.Type.Paint and not hasattr(self, "done"):
                 self.done = True
-                print(f"shown {time.time() - launched:.4f} {window.predictor.personal_count}", flush=True)
-                app.quit()
+                self.shown = time.time() - launched
+                QTimer.singleShot(0, self.until_adapted)
             return False
+
+        def until_adapted(self):
+            if window.adapter.busy():
+                QTimer.singleShot(1, self.until_adapted)
+                return
+            print(f"shown {self.shown:.4f} {time.time() - launched:.4f} {window.predictor.personal_count}", flush=True)
+            app.quit()
 
     spy = FirstPaint()
     window.canvas.installEventFilter(spy)
@@ -79,7 +86,7 @@ def child(launched: float) -> int:
     return 0
 
 
-def launch(folder: Path) -> tuple[float, int]:
+def launch(folder: Path) -> tuple[float, float, int]:
     env = dict(os.environ, DIGITPAD_DATA_DIR=str(folder), QT_QPA_PLATFORM="offscreen")
     started = time.time()
     out = subprocess.run([sys.executable, __file__, "--child", repr(started)], env=env, capture_output=True,
@@ -87,8 +94,8 @@ def launch(folder: Path) -> tuple[float, int]:
     line = next((x for x in out.stdout.splitlines() if x.startswith("shown ")), None)
     if line is None:
         raise SystemExit(out.stdout + out.stderr)
-    _, seconds, used = line.split()
-    return float(seconds), int(used)
+    _, seconds, adapted, used = line.split()
+    return float(seconds), float(adapted), int(used)
 
 
 def corrections(folder: Path, count: int) -> tuple[list[float], list[float]]:
@@ -154,9 +161,11 @@ def main() -> int:
         print(f"digitpad window with handwriting samples (offscreen, {args.launches} launches each)")
         for name, folder in (("0 samples", empty), (f"{args.samples} samples", full)):
             runs = [launch(Path(folder)) for _ in range(args.launches)]
-            seconds = [s for s, _ in runs]
+            seconds = [s for s, _, _ in runs]
+            adapted = [a for _, a, _ in runs]
             print(f"  start-up to first paint, {name:14s} median {statistics.median(seconds):.3f} s "
-                  f"(min {min(seconds):.3f}, max {max(seconds):.3f}); adapting with {runs[0][1]} samples")
+                  f"(min {min(seconds):.3f}, max {max(seconds):.3f}); answers adapted with {runs[0][2]} samples "
+                  f"after {statistics.median(adapted):.3f} s (median)")
         times, held = corrections(Path(full), args.corrections)
         print(f"  correction -> adapted chart repainted, {args.samples} samples: median {statistics.median(times):.1f} ms, "
               f"max {max(times):.1f} ms ({len(times)} corrections)")
