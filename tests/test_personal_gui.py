@@ -464,3 +464,28 @@ def test_a_failed_write_names_the_file_and_loses_nothing(qtbot, tmp_path):
     assert window.handwriting.count() == 1 and window.predictor.personal_count == 1  # nothing lost in memory
     assert window.canvas.drawing() == before and not window.sample_undo_button.isVisible()
     assert "Saved as" not in window.statusBar().currentMessage()
+
+
+def test_start_up_does_not_wait_for_the_fit(qtbot, data_dir):
+    """The fit to many samples takes seconds on a slow machine: the window opens and answers
+    meanwhile (unadapted, without the cue), then switches to the fitted models."""
+    import uuid
+
+    from digitpad.gui.window import MainWindow
+
+    seven = drawing_io.Drawing(280, 280, [drawing_io.Stroke([(70.0, 56.0, 1.0), (210.0, 56.0, 1.0), (112.0, 238.0, 1.0)], 18.0)])
+    lines = [drawing_io.dumps(drawing_io.Drawing(280, 280, seven.strokes, {"label": 1, "id": uuid.uuid4().hex})) + "\n"
+             for _ in range(200)]
+    (data_dir / SAMPLES_FILE).write_text("".join(lines))
+    window = MainWindow(settings=Settings(open_settings()))
+    qtbot.addWidget(window)
+    assert window.handwriting.count() == 200
+    assert window.adapter.busy() and window.predictor.personal_count == 0  # the fit is not waited for
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    mouse_draw(window.canvas, SEVEN)
+    assert window.chart.probabilities is not None
+    settle(qtbot, window)
+    assert window.predictor.personal_count == 200 and window.last_outcome.personal
+    assert window.verdict.adapted_label.isVisible()
