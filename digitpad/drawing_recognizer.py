@@ -53,6 +53,7 @@ class DrawingRecognizer:
         #: Personal adaptation for image-only answers and for fused answers (None: not adapting).
         self._personal_image: PersonalModel | None = None
         self._personal_fused: PersonalModel | None = None
+        self._sample_cache: dict[tuple, tuple[np.ndarray, np.ndarray | None] | None] = {}
 
     @classmethod
     def load(cls, image_path: str | Path | None = None, threads: int = 1) -> DrawingRecognizer:
@@ -78,30 +79,61 @@ class DrawingRecognizer:
         """Samples in use for personal adaptation (0: not adapting)."""
         return self._personal_image.count if self._personal_image is not None else 0
 
-    def set_personal(self, samples: Sequence[Drawing]) -> None:
+    def set_personal(self, samples: Sequence[Drawing], width: float = DEFAULT_STROKE_WIDTH) -> None:
         """Adapt to these labelled drawings (label 0-9; others are skipped); [] switches adaptation
-        off.  Each sample is rendered with its own stroke widths, as the canvas draws it."""
+        off.  Each sample is rendered with its own stroke widths, as the canvas draws it (``width``
+        where a stroke carries none, as ``digitpad predict --width`` renders its inputs).  A sample's
+        features are kept while it stays among the samples, so adding one to a thousand renders
+        and runs the models on that one only."""
         labelled = [s for s in samples if s.label is not None and s.label < 10 and not s.is_empty()]
-        images = [preprocess(render(s, DEFAULT_STROKE_WIDTH)) for s in labelled]
-        keep = [i for i, x in enumerate(images) if x is not None]
-        if not keep:
+        if not labelled:
             self._personal_image = self._personal_fused = None
+            self._sample_cache = {}
             return
         stats = self.personal_stats
         if stats is None or self.image.feature_dim != len(stats.image.center):
             raise ModelError(f"personal adaptation is not available for model {self.image.path} "
                              f"(needs its 'features' output and a matching {STATS_FILE} beside it)")
-        labels = np.array([labelled[i].label for i in keep])
-        _, image_features = self.image.predict_with_features(np.concatenate([images[i] for i in keep]))
+        keys = [(width, *_sample_key(s)) for s in labelled]
+        wanted = set(keys)
+        cache = {k: v for k, v in self._sample_cache.items() if k in wanted}
+        new = [i for i, k in enumerate(keys) if k not in cache]
+        cache.update(zip([keys[i] for i in new], self._features_of([labelled[i] for i in new], width)))
+        rows = [(s.label, cache[k]) for s, k in zip(labelled, keys) if cache[k] is not None]
+        self._sample_cache = cache
+        if not rows:
+            self._personal_image = self._personal_fused = None
+            return
+        labels = np.array([label for label, _ in rows])
+        image_features = np.stack([f[0] for _, f in rows])
         personal_image = fit(image_features, labels, stats.image)
         personal_fused = None
-        if self.fusion is not None and stats.fused is not None:
-            trajectories = [trajectory_features(labelled[i]) for i in keep]
+        with_strokes = [j for j, (_, f) in enumerate(rows) if f[1] is not None]
+        if with_strokes and stats.fused is not None:
+            fused_features = np.stack([np.concatenate(rows[j][1]) for j in with_strokes])
+            personal_fused = fit(fused_features, labels[with_strokes], stats.fused)
+        self._personal_image, self._personal_fused = personal_image, personal_fused
+
+    def _features_of(self, samples: Sequence[Drawing],
+                     width: float) -> list[tuple[np.ndarray, np.ndarray | None] | None]:
+        """Per sample: (image features, trajectory features or None), or None if it has no ink."""
+        images = [preprocess(render(s, width)) for s in samples]
+        keep = [i for i, x in enumerate(images) if x is not None]
+        out: list[tuple[np.ndarray, np.ndarray | None] | None] = [None] * len(samples)
+        if not keep:
+            return out
+        _, image_features = self.image.predict_with_features(np.concatenate([images[i] for i in keep]))
+        traj_features: list[np.ndarray | None] = [None] * len(keep)
+        if self.fusion is not None:
+            trajectories = [trajectory_features(samples[i]) for i in keep]
             rows = [j for j, t in enumerate(trajectories) if t is not None]
             if rows:
-                _, traj_features = self.trajectory.predict_batch(np.stack([trajectories[j] for j in rows]))
-                personal_fused = fit(np.hstack([image_features[rows], traj_features]), labels[rows], stats.fused)
-        self._personal_image, self._personal_fused = personal_image, personal_fused
+                _, found = self.trajectory.predict_batch(np.stack([trajectories[j] for j in rows]))
+                for j, f in zip(rows, found):
+                    traj_features[j] = f
+        for j, i in enumerate(keep):
+            out[i] = (image_features[j], traj_features[j])
+        return out
 
     def predict_batch(self, images: np.ndarray,
                       drawings: Sequence[Drawing | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -137,3 +169,12 @@ class DrawingRecognizer:
             if alone.any():
                 probs[alone] = adapt(probs[alone], image_features[alone], personal)
         return probs, fused
+
+
+def _sample_key(sample: Drawing) -> tuple:
+    """What identifies a sample's rendering: its id (the store's uuid) and label, with its size and
+    each stroke's width, length and end points, so an edited drawing under an old id is not mistaken."""
+    strokes = tuple((s.width, len(s.points), s.points[0] if s.points else None, s.points[-1] if s.points else None)
+                    for s in sample.strokes)
+    return (sample.extra.get("id") if isinstance(sample.extra.get("id"), str) else None,
+            sample.width, sample.height, strokes)

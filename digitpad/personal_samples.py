@@ -73,6 +73,43 @@ def read_samples(path: Path) -> list[Drawing]:
     return samples
 
 
+def read_labelled(path: Path) -> list[Drawing]:
+    """Every drawing of a .json or .jsonl[.gz] file of personal samples (``digitpad predict
+    --personal``); each must carry a label 0-9 and pass the window's cost guard.  DrawingError
+    naming the file (and line) otherwise, or if it holds no drawing."""
+    path = Path(path)
+    found = []
+    for where, drawing in _drawings_of(path):
+        label = drawing.label
+        if label is None or label not in DIGITS:
+            raise DrawingError(f"{where}: a personal sample needs a label 0-9, got {_shown(drawing.extra.get('label'))}")
+        try:
+            check_sample(drawing, label)
+        except ValueError as exc:
+            raise DrawingError(f"{where}: {exc}") from None
+        found.append(drawing)
+    if not found:
+        raise DrawingError(f"{path}: no personal samples in it")
+    return found
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _drawings_of(path: Path) -> list[tuple[str, Drawing]]:
+    """(where, drawing) for a .json file or each line of a .jsonl[.gz]; the first bad one raises."""
+    if str(path).lower().endswith((".jsonl", ".jsonl.gz")):
+        found = []
+        for lineno, item in iter_jsonl_records(path):
+            if isinstance(item, DrawingError):
+                raise item
+            found.append((f"{path}:{lineno}", item))
+        return found
+    return [(str(path), load(path))]
+
+
 class SampleStore:
     """The user's labelled drawings (see the module docstring).  Raises OSError on a failed
     write; memory and file then stay as they were."""
@@ -181,17 +218,8 @@ class SampleStore:
         """Add every labelled (0-9) drawing of a .json or .jsonl[.gz] file under new ids; how many.
         All or nothing: DrawingError naming the file (and line) on bad input, ValueError beyond
         MAX_SAMPLES."""
-        path = Path(path)
-        found: list[tuple[str, Drawing]] = []
-        if str(path).lower().endswith((".jsonl", ".jsonl.gz")):
-            for lineno, item in iter_jsonl_records(path):
-                if isinstance(item, DrawingError):
-                    raise item
-                found.append((f"{path}:{lineno}", item))
-        else:
-            found.append((str(path), load(path)))
         new = []
-        for where, drawing in found:
+        for where, drawing in _drawings_of(Path(path)):
             label = drawing.label  # "7" counts as 7, as everywhere labels are read
             if label is None or label not in DIGITS:
                 continue
