@@ -1,13 +1,18 @@
 """Adapting to the person's samples without stopping the window.
 
-``DrawingRecognizer.set_personal`` renders every sample and runs the models on all of
-them: seconds for 1,000 samples on a slow machine, far longer than a UI step.  So the
-fit runs on a worker thread on a second set of models (a back buffer, loaded there
-once), which the window never predicts with; when it is done the two are swapped on
-the UI thread.  The window's models are never touched by the worker, so no lock is
-needed, and until the swap the answers stay as they were (and say so: ``Outcome.personal``
-follows the models in use).  Requests that arrive during a fit are merged: only the
-newest samples are fitted next.
+``DrawingRecognizer.set_personal`` keeps each sample's features, so one new sample costs
+one render and a refit (tens of ms), but a fit to samples the models have not seen (at
+start, after Import, after switching adaptation back on) renders and runs the models on
+all of them: seconds for 1,000 samples on a slow machine.  So:
+
+* a change of at most ``SYNC_NEW`` samples to models already fitted is fitted at once,
+  on the UI thread (a correction reads adapted in the same step);
+* anything larger is fitted on a worker thread on a second set of models (a back buffer,
+  loaded there once) which the window never predicts with; when it is done the two are
+  swapped on the UI thread.  The worker never touches the models in use, so no lock is
+  needed, and until the swap the answers stay as they were (and say so:
+  ``Outcome.personal`` follows the models in use).  Requests that arrive meanwhile are
+  merged: only the newest samples are fitted next.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ from PySide6.QtCore import QObject, Signal
 
 from digitpad.drawing import Drawing
 from digitpad.drawing_recognizer import DrawingRecognizer
+from digitpad.gui.handwriting import sample_id
 from digitpad.gui.predictor import Predictor
+
+#: At most this many samples new to the models in use are fitted on the UI thread.
+SYNC_NEW = 4
 
 
 class PersonalAdapter(QObject):
@@ -33,6 +42,8 @@ class PersonalAdapter(QObject):
         super().__init__(parent)
         self.predictor = predictor
         self._back: DrawingRecognizer | None = None
+        self._front: set[str] | None = None  # ids the models in use were fitted with (None: none, or cold)
+        self._fitting: set[str] = set()  # ids of the fit running on the worker
         self._pending: list[Drawing] | None = None
         self._busy = False
         self._requests = 0
@@ -53,7 +64,14 @@ class PersonalAdapter(QObject):
         """Adapt to these samples ([]: stop adapting) as soon as possible."""
         if self.predictor.models is None:
             return  # no model: nothing to adapt
-        self._pending = list(samples)
+        samples = list(samples)
+        ids = {sample_id(s) for s in samples}
+        if not self._busy and (not samples or (self._front is not None and len(ids - self._front) <= SYNC_NEW)):
+            message = Predictor.fit(self.predictor.models, samples)  # cheap: at most a few renders
+            self._front = ids if samples and message is None else None  # [] empties the core's cache
+            self.adapted.emit(message)
+            return
+        self._pending = samples
         if not self._busy:
             self._start()
 
@@ -64,6 +82,7 @@ class PersonalAdapter(QObject):
         self._idle.clear()
         number = self._requests
         back = self._back
+        self._fitting = {sample_id(s) for s in samples}
         thread = threading.Thread(target=self._fit, args=(back, samples, number), name="digitpad-adapt", daemon=True)
         thread.start()
 
@@ -88,6 +107,7 @@ class PersonalAdapter(QObject):
         self._busy = False
         if back is not None:
             self._back = self.predictor.use_models(back)
+            self._front = self._fitting if self._fitting and message is None else None
         if self._pending is not None:
             self._start()  # newer samples arrived meanwhile: the answer they make is the one to show
             return
