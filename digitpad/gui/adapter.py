@@ -36,7 +36,7 @@ class PersonalAdapter(QObject):
     (message: None, or why the answers are not adapted)."""
 
     adapted = Signal(object)
-    _fitted = Signal(object, object, int)  # (models, message, request number), worker -> UI thread
+    _fitted = Signal(object, object)  # (models, message), worker -> UI thread
 
     def __init__(self, predictor: Predictor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +46,6 @@ class PersonalAdapter(QObject):
         self._fitting: set[str] = set()  # ids of the fit running on the worker
         self._pending: list[Drawing] | None = None
         self._busy = False
-        self._requests = 0
         self._idle = threading.Event()
         self._idle.set()
         self._fitted.connect(self._swap)
@@ -78,15 +77,12 @@ class PersonalAdapter(QObject):
     def _start(self) -> None:
         samples, self._pending = self._pending or [], None
         self._busy = True
-        self._requests += 1
         self._idle.clear()
-        number = self._requests
-        back = self._back
         self._fitting = {sample_id(s) for s in samples}
-        thread = threading.Thread(target=self._fit, args=(back, samples, number), name="digitpad-adapt", daemon=True)
+        thread = threading.Thread(target=self._fit, args=(self._back, samples), name="digitpad-adapt", daemon=True)
         thread.start()
 
-    def _fit(self, back: DrawingRecognizer | None, samples: list[Drawing], number: int) -> None:
+    def _fit(self, back: DrawingRecognizer | None, samples: list[Drawing]) -> None:
         """Worker thread: fit the back buffer (loading it the first time)."""
         message = None
         try:
@@ -96,13 +92,13 @@ class PersonalAdapter(QObject):
         except Exception as exc:  # noqa: BLE001  (a model that will not load again: stay as we are)
             back, message = None, f"Could not adapt to your handwriting ({type(exc).__name__}: {exc})"
         try:
-            self._fitted.emit(back, message, number)
+            self._fitted.emit(back, message)
         except RuntimeError:  # the window is gone
             pass
         finally:
             self._idle.set()
 
-    def _swap(self, back: DrawingRecognizer | None, message: str | None, number: int) -> None:
+    def _swap(self, back: DrawingRecognizer | None, message: str | None) -> None:
         """UI thread: the fitted models answer from now on; the old ones are the next back buffer."""
         self._busy = False
         if back is not None:
