@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -168,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--widths", default="16", help="comma-separated pen widths (default 16)")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--min-per-digit", type=int, default=2)
+    ap.add_argument("--timing-only", action="store_true", help="only the fit and start-up times")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     models = DrawingRecognizer.load()
@@ -177,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     digits = [d for d in iter_jsonl(args.data) if d.label is not None and split_of(d.writer or "") == "test"]
     nondigits = [d for d in iter_jsonl(args.nondigits) if split_of(d.writer or "") == "test"]
     report = {"widths": [], "command": "python benchmarks/personal.py " + " ".join(argv if argv is not None else sys.argv[1:])}
-    for width in (float(w) for w in args.widths.split(",")):
+    for width in (float(w) for w in args.widths.split(",")) if not args.timing_only else ():
         r = run_width(models, digits, nondigits, width, args.seeds, args.min_per_digit)
         report["widths"].append(r)
         print(f"\npen width {width:g}: {r['writers']} test writers with >= {args.min_per_digit} of each digit "
@@ -191,10 +193,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"{c['writers_worse']:>5}/{c['adaptations']:<3}{c['worst_change_points']:>+7.2f}"
                   f"{ns['base']:>11.1f}% -> {ns['mean']:.1f}% (lowest {ns['lowest']:.1f}%)")
     report["timing"] = timings(models, digits, float(args.widths.split(",")[0]))
+    report["timing"]["load_average"] = os.getloadavg()[0]
     t = report["timing"]
     print(f"\nfit on 1,000 samples' features (both spaces): {t['fit_1000_ms']:.1f} ms median; start-up with 1,000 "
           f"samples (render + models + fit): {t['startup_1000_s']:.2f} s median (render + preprocess alone "
-          f"{t['of_which_render_preprocess_s']:.2f} s); one sample added to 1,000: {t['add_one_to_1000_ms']:.1f} ms")
+          f"{t['of_which_render_preprocess_s']:.2f} s); one sample added to 1,000: {t['add_one_to_1000_ms']:.1f} ms "
+          f"(load average {t['load_average']:.1f})")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
