@@ -4,9 +4,10 @@ real non-digits, fit and start-up time.
     python benchmarks/personal.py --data ../shared/data/pen-digits/unipen-dev.jsonl.gz \\
         --nondigits ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz [--widths 16] [--json out.json]
 
-For every test writer (digitpad.splits) with at least --min-per-digit drawings of each digit,
+For every test writer (digitpad.splits) with at least --min-per-digit drawings of each digit
+and MIN_REST more,
 and each k in 1, 2, 5 and each seed: k samples per digit are drawn at random from that writer
-(at most all but one of a digit, so each digit stays among the rest), DrawingRecognizer.set_personal
+(all of a digit the writer drew fewer times), DrawingRecognizer.set_personal
 adapts to them, exactly as the window and `digitpad predict --personal` do, and the writer's OTHER
 drawings are read before and after.  Reported: pooled error, per-writer change (writers worse,
 worst change), the same with samples the base model already reads right, the image model alone
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -40,6 +42,8 @@ from digitpad.splits import split_of  # noqa: E402
 from digitpad.trajectory import trajectory_features  # noqa: E402
 
 KS = (1, 2, 5)
+#: Drawings a writer must have beyond min-per-digit of each digit, to be read after adapting.
+MIN_REST = 10
 
 
 def with_width(d: Drawing, width: float) -> Drawing:
@@ -59,12 +63,12 @@ def not_sure(models: DrawingRecognizer, probs: np.ndarray, fused: bool) -> float
 
 
 def draw_samples(rng, idx: np.ndarray, labels: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
-    """k of each digit of one writer (at most all but one of a digit), optionally among ``allowed`` only."""
+    """k of each digit of one writer (all of a digit it has fewer of), optionally among ``allowed`` only."""
     chosen = []
     for d in range(10):
         of_digit = idx[labels[idx] == d]
         pool = of_digit if allowed is None else of_digit[allowed[of_digit]]
-        n = min(k, len(of_digit) - 1, len(pool))
+        n = min(k, len(pool))
         if n > 0:
             chosen.extend(rng.choice(pool, n, replace=False))
     return np.asarray(chosen, int)
@@ -83,8 +87,8 @@ def run_width(models: DrawingRecognizer, digits: list[Drawing], nondigits: list[
     base_ns = {"fused": not_sure(models, read(models, nx, ntraj), True),
                "image": not_sure(models, read(models, nx, None), False)}
     right = base["fused"].argmax(1) == labels
-    pool = [w for w in sorted(set(writers))
-            if np.bincount(labels[writers == w], minlength=10).min() >= min_per_digit]
+    pool = [w for w in sorted(set(writers)) if np.bincount(labels[writers == w], minlength=10).min() >= min_per_digit
+            and (writers == w).sum() >= 10 * min_per_digit + MIN_REST]
     result: dict = {"width": width, "writers": len(pool), "drawings": int(sum((writers == w).sum() for w in pool)),
                     "not_sure_nondigits_base": base_ns, "nondigits": len(nondigits)}
     cases = [(f"k={k}", k, None, "fused") for k in KS] + [("k=2, samples read right", 2, right, "fused"),
@@ -98,6 +102,8 @@ def run_width(models: DrawingRecognizer, digits: list[Drawing], nondigits: list[
                 rng = np.random.default_rng([seed, zlib.crc32(w.encode())])
                 chosen = draw_samples(rng, idx, labels, k, allowed)
                 rest = np.setdiff1d(idx, chosen)
+                if len(rest) == 0:  # k=5 on a writer with few of each digit: nothing left to read
+                    continue
                 models.set_personal([digits[i] for i in chosen])
                 after = read(models, x[rest], None if path == "image" else [traj[i] for i in rest])
                 before = base[path][rest]
@@ -168,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--widths", default="16", help="comma-separated pen widths (default 16)")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--min-per-digit", type=int, default=2)
+    ap.add_argument("--timing-only", action="store_true", help="only the fit and start-up times")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     models = DrawingRecognizer.load()
@@ -177,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     digits = [d for d in iter_jsonl(args.data) if d.label is not None and split_of(d.writer or "") == "test"]
     nondigits = [d for d in iter_jsonl(args.nondigits) if split_of(d.writer or "") == "test"]
     report = {"widths": [], "command": "python benchmarks/personal.py " + " ".join(argv if argv is not None else sys.argv[1:])}
-    for width in (float(w) for w in args.widths.split(",")):
+    for width in (float(w) for w in args.widths.split(",")) if not args.timing_only else ():
         r = run_width(models, digits, nondigits, width, args.seeds, args.min_per_digit)
         report["widths"].append(r)
         print(f"\npen width {width:g}: {r['writers']} test writers with >= {args.min_per_digit} of each digit "
@@ -191,10 +198,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"{c['writers_worse']:>5}/{c['adaptations']:<3}{c['worst_change_points']:>+7.2f}"
                   f"{ns['base']:>11.1f}% -> {ns['mean']:.1f}% (lowest {ns['lowest']:.1f}%)")
     report["timing"] = timings(models, digits, float(args.widths.split(",")[0]))
+    report["timing"]["load_average"] = os.getloadavg()[0]
     t = report["timing"]
     print(f"\nfit on 1,000 samples' features (both spaces): {t['fit_1000_ms']:.1f} ms median; start-up with 1,000 "
           f"samples (render + models + fit): {t['startup_1000_s']:.2f} s median (render + preprocess alone "
-          f"{t['of_which_render_preprocess_s']:.2f} s); one sample added to 1,000: {t['add_one_to_1000_ms']:.1f} ms")
+          f"{t['of_which_render_preprocess_s']:.2f} s); one sample added to 1,000: {t['add_one_to_1000_ms']:.1f} ms "
+          f"(load average {t['load_average']:.1f})")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -108,8 +108,9 @@ def fit(features: np.ndarray, labels: np.ndarray, space: Space) -> PersonalModel
     if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
         raise ValueError("labels must be digits 0-9")
     w = space.transform(features)
-    sums = np.zeros((NUM_CLASSES, w.shape[1]))
-    np.add.at(sums, labels, w)
+    onehot = np.zeros((NUM_CLASSES, len(labels)))
+    onehot[labels, np.arange(len(labels))] = 1.0
+    sums = onehot @ w
     counts = np.bincount(labels, minlength=NUM_CLASSES)
     return PersonalModel(space, sums / np.maximum(counts, 1)[:, None], counts > 0, int(len(labels)))
 

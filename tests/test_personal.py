@@ -295,3 +295,54 @@ def models_dir() -> Path:
     from digitpad.resources import model_path
 
     return model_path().parent
+
+
+def test_kept_features_give_the_same_answer_as_a_fresh_fit(models, tmp_path):
+    """set_personal keeps the features of samples it has seen: adding one sample to a set gives
+    exactly what a recognizer fitting the whole set from scratch gives."""
+    store = SampleStore(tmp_path / SAMPLES_FILE)
+    for digit, shift in ((1, 0.0), (7, 0.0), (0, 0.02), (1, 0.05)):
+        store.add(drawing_of(digit, shift=shift), digit)
+    probe = [drawing_of(7, shift=0.03), drawing_of(1, width=30.0)]
+    try:
+        models.set_personal(store.samples[:3])
+        models.set_personal(store.samples)
+        kept = models.predict_batch(_inputs(probe), probe)[0]
+        fresh = DrawingRecognizer.load()
+        fresh.set_personal(store.samples)
+        np.testing.assert_array_equal(kept, fresh.predict_batch(_inputs(probe), probe)[0])
+        assert models.personal_count == fresh.personal_count == 4
+    finally:
+        models.set_personal([])
+
+
+NONDIGITS = PEN.parent.parent / "pen-nondigits" / "unipen-nondigits-dev.jsonl.gz"
+
+
+@pytest.mark.skipif(not (PEN.exists() and NONDIGITS.exists()), reason="pen data not beside the repo")
+def test_real_non_digits_stay_not_sure_after_adapting(models):
+    """Letters and symbols of writers never trained on: adapting to a writer's digits (two of each)
+    leaves their "not sure" rate where it was."""
+    import itertools
+
+    from digitpad.drawing import iter_jsonl
+    from digitpad.splits import split_of
+
+    digits = [d for d in iter_jsonl(PEN) if split_of(d.writer or "") == "test"]
+    writer = max({d.writer for d in digits}, key=lambda w: sum(d.writer == w for d in digits))
+    samples = [d for digit in range(10) for d in [x for x in digits if x.writer == writer and x.label == digit][:2]]
+    others = list(itertools.islice((d for d in iter_jsonl(NONDIGITS) if split_of(d.writer or "") == "test"), 200))
+    x = _inputs(others)
+
+    def not_sure_rate():
+        probs, fused = models.predict_batch(x, others)
+        return float((probs.max(1) < models.threshold(True)).mean()), fused.all()
+
+    before, _ = not_sure_rate()
+    try:
+        models.set_personal(samples)
+        assert models.personal_count == len(samples) >= 18
+        after, all_fused = not_sure_rate()
+    finally:
+        models.set_personal([])
+    assert all_fused and before > 0.85 and after >= before - 0.02, (before, after)
