@@ -28,6 +28,18 @@ def _load_recognizer(path: str | None):
     return DrawingRecognizer.load(path)
 
 
+def _adapt(recognizer, path: str | None, width: float) -> int:
+    """Adapt ``recognizer`` to the personal samples in ``path`` (as the window does with its
+    samples; strokes without a width at ``width``, as the inputs); how many.  A bad file raises
+    DrawingError naming it."""
+    if not path:
+        return 0
+    from digitpad.personal_samples import read_labelled
+
+    recognizer.set_personal(read_labelled(Path(path)), width)
+    return recognizer.personal_count
+
+
 #: Inputs predicted together: one onnxruntime call per batch; memory holds one canvas (rendered,
 #: preprocessed, dropped) plus BATCH_SIZE 28x28 inputs, whatever the length of a .jsonl.
 BATCH_SIZE = 64
@@ -109,6 +121,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from digitpad.recognizer import Prediction
 
     recognizer = _load_recognizer(args.model)
+    personal = _adapt(recognizer, args.personal, args.width)
+    extra = {"personal": personal} if args.personal else {}
     failures = 0
     for batch in _batches(_model_inputs(args.files, args.width, recognizer.fused), BATCH_SIZE):
         inputs = [(v, d) for _, v, d in batch if not isinstance(v, str)]
@@ -127,7 +141,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             not_sure = pred.confidence < recognizer.threshold(bool(was_fused))
             if args.json:
                 print(json.dumps({"input": name, "digit": pred.digit, "not_sure": not_sure,
-                                  "probs": [round(float(p), 6) for p in pred.probs]}))
+                                  "probs": [round(float(p), 6) for p in pred.probs]} | extra))
             else:
                 print(f"{name}: {pred.digit}  {pred.confidence * 100:.1f} %{'  (not sure)' if not_sure else ''}")
         sys.stdout.flush()
@@ -177,6 +191,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         _error("eval needs --mnist DIR and/or --drawings FILE.jsonl[.gz]")
         return 2
     recognizer = _load_recognizer(args.model)
+    personal = _adapt(recognizer, args.personal, args.width)
+    extra = {"personal": personal} if args.personal else {}
+    adapted = f", adapted to {personal} personal samples" if args.personal else ""
     summary = {}
     if args.mnist:
         from digitpad.mnist import load_mnist
@@ -185,11 +202,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.limit:
             images, labels = images[: args.limit], labels[: args.limit]
         started = time.perf_counter()
-        report = evaluate.evaluate_images(recognizer.image, images, labels)
-        summary["mnist"] = report.to_dict() | {"seconds": time.perf_counter() - started}
+        # the image model alone (no strokes); adapted on the image features where --personal is given
+        report = evaluate.evaluate_images(recognizer if args.personal else recognizer.image, images, labels)
+        summary["mnist"] = report.to_dict() | {"seconds": time.perf_counter() - started} | extra
         summary["mnist"].pop("per_writer")
         if not args.json:
-            _print_report(report, f"MNIST {args.split} ({args.mnist})", show_writers=False)
+            _print_report(report, f"MNIST {args.split} ({args.mnist}){adapted}", show_writers=False)
     if args.drawings:
         from digitpad.drawing import iter_jsonl, load_any
 
@@ -204,9 +222,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         report = evaluate.evaluate_drawings(recognizer, drawings, args.width)
         summary["drawings"] = report.to_dict() | {"seconds": time.perf_counter() - started, "width": args.width,
-                                                  "fused_with_trajectory_model": recognizer.fused}
+                                                  "fused_with_trajectory_model": recognizer.fused} | extra
         if not args.json:
-            _print_report(report, f"drawings {source} ({args.writers} writers) at pen width {args.width:g}",
+            _print_report(report, f"drawings {source} ({args.writers} writers) at pen width {args.width:g}{adapted}",
                           show_writers=True)
             print(f"({len(report.labels)} drawings in {summary['drawings']['seconds']:.1f} s)")
     if args.json:
@@ -228,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--width", type=pen_width, default=DEFAULT_STROKE_WIDTH,
                    help="pen width for drawing strokes that carry none (default %(default)s)")
+    p.add_argument("--personal", metavar="SAMPLES.jsonl",
+                   help="adapt to these labelled drawings first (the window's personal samples, or an export)")
     p.add_argument("--model", default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_predict)
 
@@ -241,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the drawings of these writers (digitpad.splits: test = held out from training)")
     e.add_argument("--limit", type=int, default=0, help="only the first N samples")
     e.add_argument("--json", action="store_true", help="machine-readable summary")
+    e.add_argument("--personal", metavar="SAMPLES.jsonl", help="adapt to these labelled drawings first")
     e.add_argument("--model", default=argparse.SUPPRESS)
     e.set_defaults(func=cmd_eval)
     return ap

@@ -8,6 +8,9 @@ the strokes through :func:`digitpad.trajectory.trajectory_batch` and
 combined by :func:`digitpad.fusion.fuse` with the weights fitted for exactly this
 image model.  Where there are no strokes (a PNG, a picture on the canvas) or no
 fitted trajectory model, the image model answers alone with its own threshold.
+With personal samples set (:meth:`DrawingRecognizer.set_personal`), the answer is
+adapted to the user's hand by :mod:`digitpad.personal` on the models' pooled features:
+fused answers on image + trajectory features, image-only answers on image features.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import numpy as np
 from digitpad.drawing import Drawing
 from digitpad.files import sha256_file
 from digitpad.fusion import FusionParams, fuse
+from digitpad.personal import STATS_FILE, PersonalModel, PersonalStats, adapt, fit, load_stats
+from digitpad.preprocess import preprocess
 from digitpad.recognizer import ModelError, Recognizer
+from digitpad.render import DEFAULT_STROKE_WIDTH, render
 from digitpad.trajectory import trajectory_features
 from digitpad.trajectory_recognizer import TrajectoryRecognizer
 
@@ -28,14 +34,26 @@ from digitpad.trajectory_recognizer import TrajectoryRecognizer
 class DrawingRecognizer:
     """The image recognizer plus, where one fitted for it is present, the trajectory recognizer."""
 
-    def __init__(self, image: Recognizer, trajectory: TrajectoryRecognizer | None = None) -> None:
+    def __init__(self, image: Recognizer, trajectory: TrajectoryRecognizer | None = None,
+                 personal_stats: PersonalStats | None = None) -> None:
         self.image = image
         self.trajectory: TrajectoryRecognizer | None = None
         self.fusion: FusionParams | None = None
+        image_sha = sha256_file(image.path) if trajectory is not None or personal_stats is not None else ""
         if trajectory is not None:
             params = FusionParams.from_metadata(trajectory.metadata)
-            if params is not None and params.image_model_sha256 == sha256_file(image.path):  # fits one image model only
+            if params is not None and params.image_model_sha256 == image_sha:  # fits one image model only
                 self.trajectory, self.fusion = trajectory, params
+        #: The whitening personal adaptation measures in, if computed for exactly these models.
+        self.personal_stats: PersonalStats | None = None
+        if personal_stats is not None and personal_stats.image_model_sha256 == image_sha:
+            if self.trajectory is not None and personal_stats.trajectory_model_sha256 != sha256_file(self.trajectory.path):
+                personal_stats = PersonalStats(personal_stats.image, None, image_sha, "")
+            self.personal_stats = personal_stats
+        #: Personal adaptation for image-only answers and for fused answers (None: not adapting).
+        self._personal_image: PersonalModel | None = None
+        self._personal_fused: PersonalModel | None = None
+        self._sample_cache: dict[tuple, tuple[np.ndarray, np.ndarray | None] | None] = {}
 
     @classmethod
     def load(cls, image_path: str | Path | None = None, threads: int = 1) -> DrawingRecognizer:
@@ -46,7 +64,7 @@ class DrawingRecognizer:
             trajectory = TrajectoryRecognizer(image.path.with_name("trajectory.onnx"), threads)
         except ModelError:
             trajectory = None
-        return cls(image, trajectory)
+        return cls(image, trajectory, load_stats(image.path.with_name(STATS_FILE)))
 
     @property
     def fused(self) -> bool:
@@ -55,6 +73,67 @@ class DrawingRecognizer:
     def threshold(self, fused: bool) -> float:
         """The "not sure" threshold of fused answers, or of the image model's own."""
         return self.fusion.not_sure_threshold if fused and self.fusion is not None else self.image.not_sure_threshold
+
+    @property
+    def personal_count(self) -> int:
+        """Samples in use for personal adaptation (0: not adapting)."""
+        return self._personal_image.count if self._personal_image is not None else 0
+
+    def set_personal(self, samples: Sequence[Drawing], width: float = DEFAULT_STROKE_WIDTH) -> None:
+        """Adapt to these labelled drawings (label 0-9; others are skipped); [] switches adaptation
+        off.  Each sample is rendered with its own stroke widths, as the canvas draws it (``width``
+        where a stroke carries none, as ``digitpad predict --width`` renders its inputs).  A sample's
+        features are kept while it stays among the samples, so adding one to a thousand renders
+        and runs the models on that one only."""
+        labelled = [s for s in samples if s.label is not None and s.label < 10 and not s.is_empty()]
+        if not labelled:
+            self._personal_image = self._personal_fused = None
+            self._sample_cache = {}
+            return
+        stats = self.personal_stats
+        if stats is None or self.image.feature_dim != len(stats.image.center):
+            raise ModelError(f"personal adaptation is not available for model {self.image.path} "
+                             f"(needs its 'features' output and a matching {STATS_FILE} beside it)")
+        keys = [(width, *_sample_key(s)) for s in labelled]
+        wanted = set(keys)
+        cache = {k: v for k, v in self._sample_cache.items() if k in wanted}
+        new = [i for i, k in enumerate(keys) if k not in cache]
+        cache.update(zip([keys[i] for i in new], self._features_of([labelled[i] for i in new], width)))
+        rows = [(s.label, cache[k]) for s, k in zip(labelled, keys) if cache[k] is not None]
+        self._sample_cache = cache
+        if not rows:
+            self._personal_image = self._personal_fused = None
+            return
+        labels = np.array([label for label, _ in rows])
+        image_features = np.stack([f[0] for _, f in rows])
+        personal_image = fit(image_features, labels, stats.image)
+        personal_fused = None
+        with_strokes = [j for j, (_, f) in enumerate(rows) if f[1] is not None]
+        if with_strokes and stats.fused is not None:
+            fused_features = np.stack([np.concatenate(rows[j][1]) for j in with_strokes])
+            personal_fused = fit(fused_features, labels[with_strokes], stats.fused)
+        self._personal_image, self._personal_fused = personal_image, personal_fused
+
+    def _features_of(self, samples: Sequence[Drawing],
+                     width: float) -> list[tuple[np.ndarray, np.ndarray | None] | None]:
+        """Per sample: (image features, trajectory features or None), or None if it has no ink."""
+        images = [preprocess(render(s, width)) for s in samples]
+        keep = [i for i, x in enumerate(images) if x is not None]
+        out: list[tuple[np.ndarray, np.ndarray | None] | None] = [None] * len(samples)
+        if not keep:
+            return out
+        _, image_features = self.image.predict_with_features(np.concatenate([images[i] for i in keep]))
+        traj_features: list[np.ndarray | None] = [None] * len(keep)
+        if self.fusion is not None:
+            trajectories = [trajectory_features(samples[i]) for i in keep]
+            rows = [j for j, t in enumerate(trajectories) if t is not None]
+            if rows:
+                _, found = self.trajectory.predict_batch(np.stack([trajectories[j] for j in rows]))
+                for j, f in zip(rows, found):
+                    traj_features[j] = f
+        for j, i in enumerate(keep):
+            out[i] = (image_features[j], traj_features[j])
+        return out
 
     def predict_batch(self, images: np.ndarray,
                       drawings: Sequence[Drawing | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -68,15 +147,36 @@ class DrawingRecognizer:
                          trajectories: Sequence[np.ndarray | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """As ``predict_batch`` with each drawing already turned into ``trajectory_features``
         (None: no strokes), for callers that must not keep drawings in memory."""
-        probs = self.image.predict_batch(images)
+        personal = self._personal_image
+        if personal is None:
+            probs, image_features = self.image.predict_batch(images), None
+        else:
+            probs, image_features = self.image.predict_with_features(images)
         fused = np.zeros(len(probs), bool)
-        if self.fusion is None or trajectories is None:
-            return probs, fused
-        if len(trajectories) != len(probs):
+        if trajectories is not None and len(trajectories) != len(probs):
             raise ValueError(f"{len(trajectories)} trajectories for {len(probs)} images")
-        rows = [i for i, f in enumerate(trajectories) if f is not None]
+        rows = [] if self.fusion is None or trajectories is None else \
+            [i for i, f in enumerate(trajectories) if f is not None]
         if rows:
-            traj, _ = self.trajectory.predict_batch(np.stack([trajectories[i] for i in rows]))
+            traj, traj_features = self.trajectory.predict_batch(np.stack([trajectories[i] for i in rows]))
             probs[rows] = fuse(probs[rows], traj, self.fusion)
             fused[rows] = True
+            if self._personal_fused is not None:
+                probs[rows] = adapt(probs[rows], np.hstack([image_features[rows], traj_features]),
+                                    self._personal_fused)
+        if personal is not None:
+            alone = ~fused if self._personal_fused is not None else np.ones(len(probs), bool)
+            if alone.any():
+                probs[alone] = adapt(probs[alone], image_features[alone], personal)
         return probs, fused
+
+
+def _sample_key(sample: Drawing) -> tuple:
+    """What identifies a sample's rendering: its id (the store's uuid), its size, each stroke's
+    width and length and its first and last points, so an edited drawing under an old id is not
+    mistaken for the old one.  Cheap: a thousand keys in a few milliseconds."""
+    strokes = sample.strokes
+    sample_id = sample.extra.get("id")
+    return (sample_id if isinstance(sample_id, str) else None, sample.width, sample.height,
+            tuple((s.width, len(s.points)) for s in strokes),
+            tuple(strokes[0].points[:1]) if strokes else None, tuple(strokes[-1].points[-1:]) if strokes else None)

@@ -111,9 +111,9 @@ def predict_inputs(recognizer: DrawingRecognizer | Recognizer, inputs: Iterable[
     return probs
 
 
-def evaluate_images(recognizer: Recognizer, images: Iterable[np.ndarray], labels: Iterable[int],
+def evaluate_images(recognizer: DrawingRecognizer | Recognizer, images: Iterable[np.ndarray], labels: Iterable[int],
                     groups: Iterable[str] | None = None) -> Report:
-    """Canvas images (ink bright) with labels -> Report."""
+    """Canvas images (ink bright) with labels -> Report (the image model alone: no strokes)."""
     labels = np.asarray(list(labels), dtype=np.int64)
     probs = predict_inputs(recognizer, (preprocess(img) for img in images))
     return Report(labels, probs, list(groups) if groups is not None else [""] * len(labels))

@@ -294,3 +294,69 @@ def test_corrupt_model_prints_nothing_on_stdout(files, tmp_path):
     r = run("predict", "--json", "--model", str(model), str(files["one.json"]))
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.startswith(f"digitpad: error: cannot load model {model}") and len(r.stderr.splitlines()) == 1
+
+
+# --- --personal: adapt to labelled drawings first (digitpad.personal) ---------------------------
+
+def seven_shaped(label=None) -> dr.Drawing:
+    """A 7's shape; the base models read it as a 7."""
+    extra = {} if label is None else {"label": label}
+    return dr.Drawing(280, 280, [dr.Stroke([(70.0, 56.0, 1.0), (210.0, 56.0, 1.0), (112.0, 238.0, 1.0)], 18.0)],
+                      extra=extra)
+
+
+def test_predict_with_personal_samples_reads_the_users_digit(tmp_path):
+    """The same drawing: a 7 without samples, the user's 1 after samples labelled 1 (the same
+    code as the window: DrawingRecognizer.set_personal); --json records say how many samples."""
+    drawing = tmp_path / "mine.json"
+    dr.save(seven_shaped(), drawing)
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("".join(dr.dumps(seven_shaped(1)) + "\n" for _ in range(2))
+                       + dr.dumps(dr.Drawing(280, 280, zero_drawing().strokes, {"label": 0})) + "\n")
+    plain = run("predict", "--json", str(drawing))
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout)["digit"] == 7 and "personal" not in json.loads(plain.stdout)
+    adapted = run("predict", "--json", "--personal", str(samples), str(drawing))
+    assert adapted.returncode == 0, adapted.stderr
+    record = json.loads(adapted.stdout)
+    assert record["digit"] == 1 and record["personal"] == 3
+    text = run("predict", "--personal", str(samples), str(drawing))
+    assert text.returncode == 0 and text.stdout.startswith(f"{drawing}: 1 ")
+
+
+@pytest.mark.parametrize("content, why", [
+    ("{oops\n", ":1: invalid JSON"),
+    (dr.dumps(seven_shaped()) + "\n", ":1: a personal sample needs a label 0-9"),
+    (dr.dumps(seven_shaped("A")) + "\n", ":1: a personal sample needs a label 0-9"),
+    ("", "no personal samples"),
+])
+def test_a_bad_personal_file_is_a_clear_error(files, tmp_path, content, why):
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(content)
+    for args in (("predict", str(files["one.json"])), ("eval", "--drawings", str(files["set.jsonl"]))):
+        r = run(*args, "--personal", str(samples))
+        assert r.returncode == 1 and r.stdout == "", r.stdout
+        assert f"digitpad: error: {samples}" in r.stderr and why in r.stderr and "Traceback" not in r.stderr
+    missing = run("predict", str(files["one.json"]), "--personal", str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 1 and str(tmp_path / "nope.jsonl") in missing.stderr
+
+
+def test_eval_with_personal_samples(files, tmp_path):
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(dr.dumps(seven_shaped(1)) + "\n")
+    r = run("eval", "--drawings", str(files["set.jsonl"]), "--personal", str(samples), "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)["drawings"]
+    assert summary["personal"] == 1 and summary["count"] == 2 and summary["accuracy"] == 1.0
+    text = run("eval", "--drawings", str(files["set.jsonl"]), "--personal", str(samples))
+    assert "adapted to 1 personal samples" in text.stdout
+
+
+@pytest.mark.skipif(not MNIST.exists(), reason="MNIST not beside the repo")
+def test_eval_mnist_with_personal_samples(tmp_path):
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(dr.dumps(zero_drawing()) + "\n" + dr.dumps(one_drawing()) + "\n")
+    r = run("eval", "--mnist", str(MNIST), "--limit", "300", "--personal", str(samples), "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)["mnist"]
+    assert summary["personal"] == 2 and summary["accuracy"] > 0.95

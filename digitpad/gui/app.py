@@ -45,17 +45,18 @@ def no_display(env: dict, platform: str, qt_args: list[str]) -> bool:
     return not env.get("DISPLAY")
 
 
-def create_window(file: str | None = None, settings=None, autosave=None):
+def create_window(file: str | None = None, settings=None, autosave=None, samples=None):
     """The main window, with a file opened once the event loop runs (so errors show over the window).
 
     The last session's drawing is restored from the autosave in ``$DIGITPAD_DATA_DIR``
-    (or the app-data folder) unless ``autosave`` points elsewhere.
+    (or the app-data folder) unless ``autosave`` points elsewhere; the handwriting samples
+    are read from there too unless ``samples`` (a SampleStore) names another file.
     """
     from PySide6.QtCore import QTimer
 
     from digitpad.gui.window import MainWindow
 
-    window = MainWindow(settings=settings, autosave=autosave)
+    window = MainWindow(settings=settings, autosave=autosave, samples=samples)
     if file:
         QTimer.singleShot(0, lambda: window.open_path(file))
     return window
@@ -97,24 +98,26 @@ def main(argv: list[str] | None = None) -> int:
     app = ensure_application(qt_args)
     from digitpad import logs
 
-    settings = autosave = None
+    settings = autosave = samples = None
     if args.quit_after is not None:
-        # A smoke test must neither depend on nor change the user's settings, autosave or log.
+        # A smoke test must neither depend on nor change the user's settings, autosave, samples or log.
         import tempfile
 
         from digitpad.gui.autosave import Autosave
         from digitpad.gui.settings import Settings
+        from digitpad.personal_samples import SAMPLES_FILE, SampleStore
 
         scratch = tempfile.TemporaryDirectory(prefix="digitpad-smoke-")
         settings = Settings(Path(scratch.name) / "settings.ini")
         autosave = Autosave(scratch.name)
+        samples = SampleStore(Path(scratch.name) / SAMPLES_FILE)
         logs.setup_logging(scratch.name)
     else:
         logs.setup_logging()
     import digitpad
 
     logging.getLogger("digitpad.gui").info("digitpad %s starting (Python %s)", digitpad.__version__, sys.version.split()[0])
-    window = create_window(args.file, settings, autosave)
+    window = create_window(args.file, settings, autosave, samples)
     from digitpad.gui import errors
 
     reporter = errors.install(window)

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QColor,
     QImage,
     QInputDevice,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -123,6 +124,8 @@ class Canvas(QWidget):
 
     inkChanged = Signal(bool)
     historyChanged = Signal()
+    #: A digit key 0-9 (main row or keypad, no Ctrl/Alt/Meta) pressed while the canvas has focus.
+    digitTyped = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -283,6 +286,17 @@ class Canvas(QWidget):
             return
         self._push_undo(self._state())
         self._restore(self._edited(strokes=(), picture=None, extra={}))
+        self.inkChanged.emit(True)
+
+    def reset(self) -> None:
+        """A blank page with no history (the Practice dialog's next digit: Undo must not bring
+        back the drawing already kept)."""
+        self._abort_stroke()
+        self._undo.clear()
+        self._redo.clear()
+        self._versions += 1
+        self._restore(CanvasState(self._size, (), None, {}, Document(saved_version=self._versions), self._versions))
+        self.historyChanged.emit()
         self.inkChanged.emit(True)
 
     def can_undo(self) -> bool:
@@ -684,6 +698,16 @@ class Canvas(QWidget):
         if kind == QEvent.Type.TouchEnd or (mine and mine[0].state() == mine[0].State.Released) or not mine:
             self._end()
             self._touch_id = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Digit keys become ``digitTyped``; every other key goes on to the window (its shortcuts,
+        a dialog's Enter), so the canvas takes no key it does not use."""
+        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+        if Qt.Key.Key_0 <= event.key() <= Qt.Key.Key_9 and not (event.modifiers() & chord) and not event.isAutoRepeat():
+            self.digitTyped.emit(event.key() - Qt.Key.Key_0)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

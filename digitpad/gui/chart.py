@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 
@@ -34,9 +34,14 @@ def percent(p: float) -> str:
 
 
 class ProbabilityChart(QWidget):
-    """Ten horizontal bars 0-9 with percentages; the top digit highlighted."""
+    """Ten horizontal bars 0-9 with percentages; the top digit highlighted.
+
+    While bars are shown, a row is also a button: clicking it emits ``rowClicked(digit)``
+    (the window stores the drawing as that digit); the row under the pointer is tinted.
+    """
 
     painted = Signal()  # after each repaint; the latency benchmark waits on it
+    rowClicked = Signal(int)
 
     ROW = 26
     #: Rows shrink to MIN_ROW in a small window and grow to MAX_ROW in a tall one.
@@ -48,7 +53,10 @@ class ProbabilityChart(QWidget):
         self._probs: list[float] | None = None
         self._top: int | None = None
         self._message: str | None = None
+        self._hover: int | None = None  # the row under the pointer
+        self._pressed: int | None = None  # the row a click started on
         self.paint_count = 0
+        self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(self.MIN_ROW * 10 + 8)
         self.setMaximumHeight(self.MAX_ROW * 10 + 8)
@@ -63,6 +71,52 @@ class ProbabilityChart(QWidget):
     def row_height(self) -> float:
         """Height of one digit's row at the current size."""
         return min(max((self.height() - 8) / 10, self.MIN_ROW), self.MAX_ROW)
+
+    def row_at(self, y: float) -> int | None:
+        """The digit whose row covers widget height ``y``, or None outside the ten rows."""
+        row = self.row_height()
+        digit = int((y - 4) // row) if y >= 4 else -1
+        return digit if 0 <= digit <= 9 else None
+
+    def row_rect(self, digit: int) -> QRectF:
+        """Where a digit's row is drawn (tests click its centre)."""
+        return QRectF(0, 4 + digit * self.row_height(), self.width(), self.row_height())
+
+    def clickable(self) -> bool:
+        """Rows are buttons only while bars are shown (not on a blank canvas or over a message)."""
+        return self._probs is not None and self._message is None
+
+    def _set_hover(self, digit: int | None) -> None:
+        digit = digit if self.clickable() else None
+        if digit != self._hover:
+            self._hover = digit
+            self.setCursor(Qt.CursorShape.PointingHandCursor if digit is not None else Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._set_hover(self.row_at(event.position().y()))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._set_hover(None)
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.clickable():
+            self._pressed = self.row_at(event.position().y())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        pressed, self._pressed = self._pressed, None
+        if event.button() == Qt.MouseButton.LeftButton and pressed is not None:
+            event.accept()
+            # A click is press and release on the same row, as for a button; dragging off cancels it.
+            if self.clickable() and self.row_at(event.position().y()) == pressed:
+                self.rowClicked.emit(pressed)
+            return
+        super().mouseReleaseEvent(event)
 
     @property
     def probabilities(self) -> list[float] | None:
@@ -80,7 +134,9 @@ class ProbabilityChart(QWidget):
         self._probs = [float(p) for p in probs]
         self._top = max(range(len(self._probs)), key=self._probs.__getitem__)
         self._message = None
-        self.setToolTip("  ".join(f"{d}: {percent(p)}" for d, p in enumerate(self._probs)))
+        self.setToolTip("  ".join(f"{d}: {percent(p)}" for d, p in enumerate(self._probs))
+                        + "\nWrong? Click the digit you meant (or type it on the canvas): "
+                          "digitpad learns your handwriting.")
         self.update()
 
     def clear(self, message: str | None = None) -> None:
@@ -88,6 +144,7 @@ class ProbabilityChart(QWidget):
         self._probs = None
         self._top = None
         self._message = message
+        self._set_hover(None)
         self.setToolTip(message or "")
         self.update()
 
@@ -114,6 +171,10 @@ class ProbabilityChart(QWidget):
         for digit in range(10 if not self._message else 0):  # a message replaces the bars
             y = 4 + digit * row
             is_top = digit == self._top
+            if digit == self._hover:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(_mix(window, accent, 0.12))
+                painter.drawRoundedRect(QRectF(0, y + 1, self.width(), row - 2), 6, 6)
             f = QFont(font)
             f.setBold(is_top)
             painter.setFont(f)
@@ -150,6 +211,8 @@ class ProbabilityChart(QWidget):
 
 #: What the answer says before there is ink (the canvas itself invites drawing).
 EMPTY_TEXT = "No ink yet"
+#: The verdict's cue under an answer the personal samples took part in.
+ADAPTED_TEXT = "adapted to your handwriting"
 
 
 class Verdict(QWidget):
@@ -172,11 +235,27 @@ class Verdict(QWidget):
         self.detail_label.setFont(detail)
         self.digit_label.setAccessibleName("Predicted digit")
         self.detail_label.setAccessibleName("Confidence")
+        # Said whenever personal samples shaped the answer, so a reading that differs from
+        # another person's (or from before) is explained.
+        self.adapted_label = QLabel(ADAPTED_TEXT)
+        self.adapted_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.adapted_label.setWordWrap(True)
+        small = QFont(self.font())
+        small.setPointSizeF(max(small.pointSizeF(), 9.0) * 0.85)
+        self.adapted_label.setFont(small)
+        self.adapted_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.adapted_label.setAccessibleName("Adapted")
+        self.adapted_label.setToolTip("Your own samples (Handwriting › My samples) took part in this answer.")
+        keep = self.adapted_label.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the answer does not jump when the cue comes and goes
+        self.adapted_label.setSizePolicy(keep)
+        self.adapted_label.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.digit_label)
         layout.addWidget(self.detail_label)
+        layout.addWidget(self.adapted_label)
         self.digit_label.setMinimumHeight(self.digit_label.fontMetrics().height())
         self.state = "hint"
         self._role: QPalette.ColorRole | None = None
@@ -204,14 +283,18 @@ class Verdict(QWidget):
     def show_hint(self, text: str) -> None:
         """Nothing to judge yet: no digit (no stray dash), just a quiet line."""
         self.state = "hint"
+        self.adapted_label.hide()
         self.digit_label.setText("")
         self._set_digit_colour(None)
         self.detail_label.setText(text)
         muted = _mix(self.palette().color(QPalette.ColorRole.Base), self.palette().color(QPalette.ColorRole.Text), 0.55)
         self.detail_label.setStyleSheet(f"color: {muted.name()};")
 
-    def show_prediction(self, digit: int, confidence: float, top2: list[tuple[int, float]], threshold: float) -> None:
-        """Below the model's threshold say 'not sure' and name the two leading candidates."""
+    def show_prediction(self, digit: int, confidence: float, top2: list[tuple[int, float]], threshold: float,
+                        adapted: bool = False) -> None:
+        """Below the model's threshold say 'not sure' and name the two leading candidates;
+        ``adapted``: the user's own samples took part (a small cue says so)."""
+        self.adapted_label.setVisible(adapted)
         if confidence < threshold:
             self.state = "not sure"
             self.detail_label.setStyleSheet("")
@@ -229,6 +312,7 @@ class Verdict(QWidget):
 
     def show_error(self, title: str) -> None:
         self.state = "error"
+        self.adapted_label.hide()
         self.detail_label.setStyleSheet("")
         self.digit_label.setText("!")
         self._set_digit_colour(None)

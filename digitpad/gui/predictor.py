@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ class Outcome:
     error: str | None = None
     not_sure_threshold: float = DEFAULT_NOT_SURE_THRESHOLD  # the rule of the model(s) that answered
     fused: bool = False  # image and trajectory models together (strokes were given)
+    personal: bool = False  # the user's own samples took part (DrawingRecognizer.set_personal)
 
     @property
     def blank(self) -> bool:
@@ -70,6 +72,39 @@ class Predictor:
         return DEFAULT_NOT_SURE_THRESHOLD
 
     @property
+    def personal_count(self) -> int:
+        """Samples the answers are adapted with (0: not adapting)."""
+        return int(getattr(self.models, "personal_count", 0) or 0) if self.models is not None else 0
+
+    def set_personal(self, samples: Sequence[Drawing]) -> str | None:
+        """Adapt the answers to these labelled drawings ([] stops adapting), here and now; never
+        raises.  None when done; otherwise a one-line message, and the answers are left unadapted.
+        (The window fits off the UI thread instead: gui/adapter.py.)"""
+        if self.models is None:
+            return None  # no model: nothing to adapt, the model's own error is already shown
+        return self.fit(self.models, samples)
+
+    @staticmethod
+    def fit(models: DrawingRecognizer, samples: Sequence[Drawing]) -> str | None:
+        """``models.set_personal(samples)``, never raising: a sample the core refuses must not cost
+        the person their window; on failure the models are left unadapted and the reason returned."""
+        try:
+            models.set_personal(list(samples))
+        except Exception as exc:  # noqa: BLE001  (any failure: keep predicting, unadapted)
+            try:
+                models.set_personal([])
+            except Exception:  # noqa: BLE001
+                pass
+            return f"Could not adapt to your handwriting ({type(exc).__name__}: {exc}); reading without it"
+        return None
+
+    def use_models(self, models: DrawingRecognizer) -> DrawingRecognizer | None:
+        """Answer with ``models`` (the same model files, fitted elsewhere) from now on; the ones
+        replaced are returned."""
+        old, self.models, self.recognizer = self.models, models, models.image
+        return old
+
+    @property
     def metadata(self) -> dict:
         return dict(self.recognizer.metadata) if self.recognizer is not None else {}
 
@@ -87,4 +122,4 @@ class Predictor:
         except ModelError as exc:
             return Outcome(model_input, None, (time.perf_counter() - start) * 1000.0, str(exc))
         return Outcome(model_input, Prediction(probs[0]), (time.perf_counter() - start) * 1000.0, None,
-                       self.models.threshold(bool(fused[0])), bool(fused[0]))
+                       self.models.threshold(bool(fused[0])), bool(fused[0]), self.personal_count > 0)

@@ -1,4 +1,5 @@
-"""Remembered preferences (pen width, window geometry, last folder) in one place.
+"""Remembered preferences (pen width, window geometry, last folder, adapting to the user's
+handwriting) in one place.
 
 The file is an INI file in the user's config folder, found the way Qt finds
 it (``QSettings`` IniFormat, user scope, so tests redirect it with
@@ -54,7 +55,8 @@ MAX_VALUE_CHARS = 8192
 _WIDTH = "canvas/stroke_width"
 _GEOMETRY = "window/geometry"
 _LAST_DIR = "files/last_dir"
-_KEYS = (_WIDTH, _GEOMETRY, _LAST_DIR)
+_ADAPT = "handwriting/adapt"
+_KEYS = (_WIDTH, _GEOMETRY, _LAST_DIR, _ADAPT)
 _GEOMETRY_PREFIX = "base64:"
 
 _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
@@ -297,8 +299,18 @@ class Settings:
             return "", "the last folder in the settings is not a valid path; starting in your home folder"
         return text or "", None
 
+    def _read_adapt(self) -> tuple[bool, str | None]:
+        text, ok = self._text(_ADAPT)
+        if text is None and ok:
+            return True, None  # on unless the person switched it off: it only acts once samples exist
+        if text is not None and text.lower() in ("true", "false"):
+            return text.lower() == "true", None
+        return True, (f"'adapt to my handwriting' {_shown(self._values[_ADAPT])} in the settings is neither "
+                      "true nor false; using true")
+
     def _readers(self) -> dict:
-        return {_WIDTH: self._read_stroke_width, _GEOMETRY: self._read_geometry, _LAST_DIR: self._read_last_dir}
+        return {_WIDTH: self._read_stroke_width, _GEOMETRY: self._read_geometry, _LAST_DIR: self._read_last_dir,
+                _ADAPT: self._read_adapt}
 
     def _get(self, key: str):
         value, problem = self._readers()[key]()
@@ -330,6 +342,15 @@ class Settings:
     @last_dir.setter
     def last_dir(self, value: str) -> None:
         self._set(_LAST_DIR, str(value))
+
+    @property
+    def adapt_to_handwriting(self) -> bool:
+        """Whether the personal samples take part in answers (Handwriting › Adapt to my handwriting)."""
+        return self._get(_ADAPT)
+
+    @adapt_to_handwriting.setter
+    def adapt_to_handwriting(self, value: bool) -> None:
+        self._set(_ADAPT, "true" if value else "false")
 
     def to_ini(self) -> str:
         """The file's text: one section per group, keys in a fixed order."""

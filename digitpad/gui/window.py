@@ -42,15 +42,18 @@ from digitpad import drawing as drawing_io
 from digitpad import resources
 from digitpad.render import INTERACTIVE_MAX_POINTS
 from digitpad.drawing import atomic_write_bytes
+from digitpad.gui.adapter import PersonalAdapter
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas
 from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
 from digitpad.gui.document import Document
+from digitpad.gui.handwriting import Handwriting, sample_id
 from digitpad.gui.image_reader import ImageReader
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
 from digitpad.logs import data_dir
+from digitpad.personal_samples import SAMPLES_FILE, SampleStore
 from digitpad.preprocess import PREPROCESS_VERSION
 
 log = logging.getLogger("digitpad.gui")
@@ -160,13 +163,15 @@ def _section_title(text: str) -> QLabel:
 
 
 class MainWindow(QMainWindow):
-    """digitpad's window.  ``model_path``, ``settings`` and ``autosave`` exist so tests can inject them."""
+    """digitpad's window.  ``model_path``, ``settings``, ``autosave`` and ``samples`` exist so tests
+    can inject them."""
 
     def __init__(
         self,
         model_path: str | os.PathLike | None = None,
         settings: Settings | None = None,
         autosave: Autosave | None = None,
+        samples: SampleStore | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings if settings is not None else Settings()
@@ -178,6 +183,8 @@ class MainWindow(QMainWindow):
         self.image_reader.failed.connect(self._on_image_failed)
         self.restored = False  # True when the last session's drawing was brought back
         self.predictor = Predictor(model_path)
+        self.handwriting = Handwriting(samples if samples is not None else SampleStore(data_dir() / SAMPLES_FILE),
+                                       self.settings, self)
         self.last_outcome: Outcome | None = None
         self.last_error: str | None = None  # the last message shown in an error box (tests read it)
         self._message_box: QMessageBox | None = None
@@ -197,6 +204,14 @@ class MainWindow(QMainWindow):
         self._show_outcome(None)
         self._state_message: str | None = None  # a status text true only while the canvas is unchanged
         self._settings_note = "  ".join(f"Settings: {p}." for p in self._settings_problems())
+        self._samples_dialog = None
+        self._practice_dialog = None
+        self._taught: tuple[str, str] | None = None  # (status text, sample id) while Undo is offered
+        self.adapter = PersonalAdapter(self.predictor, self)
+        self.adapter.adapted.connect(self._on_adapted)
+        samples_note = self._load_samples()  # before the autosave: a restored drawing is read adapted
+        if samples_note:
+            self._settings_note = "  ".join(m for m in (samples_note, self._settings_note) if m)
         restored = self._restore_autosave()
         if restored:
             self._show_state_message("  ".join(m for m in (restored, self._settings_note) if m), 15000)
@@ -204,6 +219,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self._settings_note, 15000)
         else:
             self.statusBar().showMessage("Draw with the mouse, a pen or a finger. Esc clears, Ctrl+Z undoes.", 8000)
+        self.canvas.setFocus()  # digit keys teach from the start
 
     def _show_state_message(self, text: str, timeout: int = 0) -> None:
         """A status text describing the canvas as it is now; the next edit takes it away."""
@@ -257,6 +273,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_stroke_width(self.settings.stroke_width)
         self.canvas.inkChanged.connect(self._on_ink_changed)
         self.canvas.historyChanged.connect(self._update_actions)
+        self.canvas.digitTyped.connect(self.teach)
 
         self.width_slider = QSlider(Qt.Orientation.Horizontal)
         self.width_slider.setRange(MIN_STROKE_WIDTH, MAX_STROKE_WIDTH)
@@ -293,6 +310,7 @@ class MainWindow(QMainWindow):
         self.verdict = Verdict()
         self.verdict.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.chart = ProbabilityChart()
+        self.chart.rowClicked.connect(self.teach)
         self.preview = ModelPreview()
         self.preview.setToolTip("What the model sees: your ink cropped, scaled to 20 px and centred "
                                 "in 28 × 28 pixels, as in training")
@@ -339,6 +357,14 @@ class MainWindow(QMainWindow):
         layout.addWidget(panel)
         self.setCentralWidget(central)
 
+        # Offered beside "Saved as a 7 for your handwriting": takes that sample back.
+        self.sample_undo_button = QPushButton("Undo")
+        self.sample_undo_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.sample_undo_button.setToolTip("Remove the sample just saved")
+        self.sample_undo_button.clicked.connect(self.undo_teach)
+        self.sample_undo_button.hide()
+        self.statusBar().addPermanentWidget(self.sample_undo_button)
+        self.statusBar().messageChanged.connect(self._on_status_changed)
         self.latency_label = QLabel()
         self.statusBar().addPermanentWidget(self.latency_label)
         self.statusBar().setSizeGripEnabled(True)
@@ -364,6 +390,14 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action("&Redo", self.canvas.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo")
         self.clear_action = self._action("&Clear", self.canvas.clear, ["Esc", "Delete"], "Clear the canvas")
         self.about_action = self._action("&About digitpad", self.show_about, [], "About digitpad and its model")
+        self.practice_action = self._action("&Practice…", self.show_practice, [],
+                                            "Write each digit a few times so digitpad learns your handwriting")
+        self.samples_action = self._action("&My samples…", self.show_samples, [],
+                                           "See, delete, export or import your handwriting samples")
+        self.adapt_action = self._action("&Adapt to my handwriting", self.handwriting.set_adapt, [],
+                                         "Let your samples take part in every answer")
+        self.adapt_action.setCheckable(True)
+        self.adapt_action.setChecked(self.handwriting.adapt)
 
         files = self.menuBar().addMenu("&File")
         for action in (self.open_action, self.save_action, self.save_as_action, self.export_action):
@@ -375,6 +409,11 @@ class MainWindow(QMainWindow):
             edit.addAction(action)
         edit.addSeparator()
         edit.addAction(self.clear_action)
+        hand = self.menuBar().addMenu("Hand&writing")
+        hand.addAction(self.practice_action)
+        hand.addAction(self.samples_action)
+        hand.addSeparator()
+        hand.addAction(self.adapt_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -440,9 +479,124 @@ class MainWindow(QMainWindow):
                 self.latency_label.setText("")
             return
         pred = outcome.prediction
-        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold)
+        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold,
+                                     outcome.personal)
         self.chart.set_probabilities(pred.probs)
         self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
+
+    # ----------------------------------------------------------------- handwriting
+
+    def _load_samples(self) -> str:
+        """Read the samples file and adapt to it; a status text when something went wrong, else ''."""
+        self.handwriting.changed.connect(self._on_samples_changed)
+        try:
+            problem = self.handwriting.load()
+        except OSError as exc:  # unreadable (permissions, a folder in its place): work unadapted
+            problem = f"personal samples {self.handwriting.path} could not be read ({exc.strerror or exc})"
+        if problem:
+            log.warning("%s", problem)
+            return f"Handwriting: {problem[0].upper()}{problem[1:]}."
+        n = self.handwriting.count()
+        if n:
+            log.info("%d handwriting samples from %s", n, self.handwriting.path)
+        return ""
+
+    def _on_samples_changed(self) -> None:
+        """Samples or the switch changed (here or in a dialog): adapt again, off the UI thread."""
+        if self.adapt_action.isChecked() != self.handwriting.adapt:
+            self.adapt_action.setChecked(self.handwriting.adapt)
+        active = self.handwriting.active()
+        if not active and self.predictor.personal_count == 0 and not self.adapter.busy():
+            return  # nothing to adapt to and nothing to undo: no fit, no second set of models
+        self.adapter.request(active)
+
+    def _on_adapted(self, message: str | None) -> None:
+        """The answers now follow the samples: read the canvas again."""
+        if message:
+            log.warning("%s", message)
+            self.statusBar().showMessage(message + ".", 15000)
+        if not self.canvas.is_empty():
+            self.predict_now()
+
+    def teach(self, digit: int) -> None:
+        """Keep the drawing on the canvas as the person's own ``digit`` (chart row click, digit key)."""
+        if self.canvas.has_picture():
+            self.statusBar().showMessage("An opened picture has no strokes to learn from: draw the digit "
+                                         "to teach digitpad your handwriting.", 8000)
+            return
+        shown = self.canvas.drawing()
+        if shown.is_empty():
+            self.statusBar().showMessage("Draw a digit first, then press its key (or click its row in the "
+                                         "chart) to teach digitpad your handwriting.", 8000)
+            return
+        drawing = drawing_io.Drawing(shown.width, shown.height, shown.strokes, {})  # strokes and widths only
+        try:
+            sample = self.handwriting.add(drawing, digit)
+        except OSError as exc:
+            self.show_error("Cannot save the sample",
+                            f"Your {digit} could not be saved to {self.handwriting.path}.\n\n{exc}\n\n"
+                            "Your drawing is still on the canvas and no sample was lost.")
+            return
+        except ValueError as exc:
+            self.show_error("Cannot keep the sample", f"This drawing cannot be kept as a {digit}.\n\n{exc}")
+            return
+        n = self.handwriting.count()
+        text = f"Saved as a {digit} for your handwriting — {n} sample{'s' if n != 1 else ''}"
+        if not self.handwriting.adapt:
+            text += " (adapting is off: Handwriting › Adapt to my handwriting)"
+        self._taught = (text, sample_id(sample))
+        self.statusBar().showMessage(text, 15000)
+        self.sample_undo_button.show()
+
+    def undo_teach(self) -> None:
+        """Remove the sample the status bar just announced."""
+        if self._taught is None:
+            return
+        _, sid = self._taught
+        self._taught = None
+        self.sample_undo_button.hide()
+        try:
+            removed = self.handwriting.remove([sid])
+        except OSError as exc:
+            self.show_error("Cannot remove the sample",
+                            f"The sample could not be removed from {self.handwriting.path}.\n\n{exc}")
+            return
+        n = self.handwriting.count()
+        if removed:
+            label = removed[0].extra.get("label")
+            self.statusBar().showMessage(f"Removed that {label} — {n} sample{'s' if n != 1 else ''} left", 8000)
+
+    def _on_status_changed(self, text: str) -> None:
+        """The Undo button belongs to its message: gone when the message is."""
+        if self._taught is not None and text != self._taught[0]:
+            self._taught = None
+            self.sample_undo_button.hide()
+
+    def show_samples(self) -> None:
+        from digitpad.gui.samples_dialog import SamplesDialog
+
+        if self._samples_dialog is None:
+            self._samples_dialog = SamplesDialog(self.handwriting, self.settings, self)
+        self._samples_dialog.show()
+        self._samples_dialog.raise_()
+        self._samples_dialog.activateWindow()
+
+    def show_practice(self) -> None:
+        from digitpad.gui.practice import PracticeDialog
+
+        dialog = PracticeDialog(self.handwriting, self.canvas.stroke_width, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.finished.connect(self._practice_finished)
+        self._practice_dialog = dialog
+        dialog.open()
+
+    def _practice_finished(self) -> None:
+        dialog, self._practice_dialog = self._practice_dialog, None
+        if dialog is not None and dialog.saved:
+            n = self.handwriting.count()
+            self.statusBar().showMessage(f"Practice kept {dialog.saved} drawing{'s' if dialog.saved != 1 else ''} — "
+                                         f"{n} sample{'s' if n != 1 else ''} in all", 10000)
+        self.canvas.setFocus()
 
     # ----------------------------------------------------------------- files
 
@@ -612,5 +766,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         if not self.autosave.flush(timeout=3.0):
             log.warning("autosave still writing at quit")
+        if not self.adapter.wait(timeout=10.0):  # a fit still running must not outlive the window
+            log.warning("still adapting to the handwriting samples at quit")
         self.autosave.release()  # the drawing stays for the next start to offer back
         super().closeEvent(event)

@@ -1,0 +1,242 @@
+"""The user's personal samples: labelled drawings kept in one .jsonl file in the app-data folder.
+
+One digitpad drawing per line (the format the CLI reads), each with ``label`` (0-9) and ``id``
+(uuid4 hex).  Every change re-reads the file, applies itself and writes the whole file
+atomically (:func:`digitpad.drawing.atomic_write_text`), so two windows on one file do not
+lose each other's samples and a crash leaves the old file or the new one, never half of one.
+A damaged file is moved aside (``NAME.corrupt-<time>``), never deleted: the samples are the
+user's data.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import time
+import uuid
+from pathlib import Path
+
+from digitpad.drawing import (
+    Drawing, DrawingError, atomic_write_text, dumps, iter_jsonl_records, load, loads,
+)
+from digitpad.render import DEFAULT_STROKE_WIDTH, INTERACTIVE_RENDER_COST, check_renderable
+
+SAMPLES_FILE = "personal-samples.jsonl"
+#: A practice session gives tens of samples; thousands keep the start-up fit well under a second.
+MAX_SAMPLES = 5000
+DIGITS = range(10)
+
+
+def _sample_id(drawing: Drawing) -> str | None:
+    value = drawing.extra.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _is_digit(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in DIGITS
+
+
+def _digit(value: object) -> int:
+    """An integer label 0-9 (numpy integers too) as int; ValueError otherwise."""
+    if not isinstance(value, bool) and isinstance(value, numbers.Integral) and int(value) in DIGITS:
+        return int(value)
+    raise ValueError(f"a sample's label must be a digit 0-9, got {value!r}")
+
+
+def _stored(drawing: Drawing, label: int, sample_id: str) -> Drawing:
+    """The sample exactly as it reads back from the file (points rounded as the format writes them)."""
+    copy = Drawing(drawing.width, drawing.height, drawing.strokes, dict(drawing.extra) | {"label": label, "id": sample_id})
+    return loads(dumps(copy))
+
+
+def check_sample(drawing: Drawing, label: object) -> None:
+    """Raise ValueError (DrawingError for the drawing) if ``drawing`` cannot be a sample labelled ``label``:
+    the window's cost guard applies, since every sample is rendered at each start."""
+    _digit(label)
+    if drawing.is_empty():
+        raise DrawingError("an empty drawing cannot be a sample")
+    check_renderable(drawing, DEFAULT_STROKE_WIDTH, INTERACTIVE_RENDER_COST)
+
+
+def read_samples(path: Path) -> list[Drawing]:
+    """The samples of ``path`` ([] if it does not exist); DrawingError naming the file (and line)
+    if any line is not a labelled sample with an id."""
+    if not os.path.lexists(path):
+        return []
+    samples = []
+    for lineno, item in iter_jsonl_records(path):
+        if isinstance(item, DrawingError):
+            raise item
+        if not _is_digit(item.extra.get("label")) or _sample_id(item) is None:
+            raise DrawingError(f"{path}:{lineno}: not a personal sample (needs an integer label 0-9 and an id)")
+        samples.append(item)
+    return samples
+
+
+def read_labelled(path: Path) -> list[Drawing]:
+    """Every drawing of a .json or .jsonl[.gz] file of personal samples (``digitpad predict
+    --personal``); each must carry a label 0-9 and pass the window's cost guard.  DrawingError
+    naming the file (and line) otherwise, or if it holds no drawing."""
+    path = Path(path)
+    found = []
+    for where, drawing in _drawings_of(path):
+        label = drawing.label
+        if label is None or label not in DIGITS:
+            raise DrawingError(f"{where}: a personal sample needs a label 0-9, got {_shown(drawing.extra.get('label'))}")
+        try:
+            check_sample(drawing, label)
+        except ValueError as exc:
+            raise DrawingError(f"{where}: {exc}") from None
+        found.append(drawing)
+    if not found:
+        raise DrawingError(f"{path}: no personal samples in it")
+    return found
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _drawings_of(path: Path) -> list[tuple[str, Drawing]]:
+    """(where, drawing) for a .json file or each line of a .jsonl[.gz]; the first bad one raises."""
+    if str(path).lower().endswith((".jsonl", ".jsonl.gz")):
+        found = []
+        for lineno, item in iter_jsonl_records(path):
+            if isinstance(item, DrawingError):
+                raise item
+            found.append((f"{path}:{lineno}", item))
+        return found
+    return [(str(path), load(path))]
+
+
+class SampleStore:
+    """The user's labelled drawings (see the module docstring).  Raises OSError on a failed
+    write; memory and file then stay as they were."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._samples: list[Drawing] = []
+
+    # --- reading -------------------------------------------------------------------------
+    def load(self) -> str | None:
+        """Read the file.  None: fine (a missing file is no samples).  A damaged file is moved
+        aside and a one-line message naming both files is returned; the store is then empty."""
+        try:
+            self._samples = read_samples(self.path)
+            return None
+        except DrawingError as exc:
+            self._samples = []
+            return self._move_aside(exc)
+
+    def _move_aside(self, problem: DrawingError) -> str:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while os.path.lexists(target):
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        try:
+            os.replace(self.path, target)
+        except OSError as exc:
+            return (f"personal samples {self.path} are damaged ({problem}) and could not be moved aside "
+                    f"({exc.strerror or exc}); adapting without them")
+        return f"personal samples {self.path} were damaged ({problem}); moved aside to {target}"
+
+    def _fresh(self) -> list[Drawing]:
+        """The file's samples now (another window may have changed it).  A file damaged since
+        is moved aside and the samples in memory, the last good ones, are the base."""
+        try:
+            return read_samples(self.path)
+        except DrawingError as exc:
+            self._move_aside(exc)
+            return list(self._samples)
+
+    def _write(self, samples: list[Drawing]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path, "".join(dumps(s) + "\n" for s in samples))
+        self._samples = samples
+
+    @property
+    def samples(self) -> list[Drawing]:
+        """In insertion order (a copy of the list)."""
+        return list(self._samples)
+
+    def counts(self) -> list[int]:
+        """Samples per digit 0-9."""
+        counts = [0] * 10
+        for s in self._samples:
+            counts[s.extra["label"]] += 1
+        return counts
+
+    # --- changes -------------------------------------------------------------------------
+    def add(self, drawing: Drawing, label: int) -> Drawing:
+        """Store ``drawing`` labelled ``label`` under a new id; the stored sample."""
+        check_sample(drawing, label)
+        sample = _stored(drawing, _digit(label), uuid.uuid4().hex)
+        samples = self._fresh()
+        self._check_room(len(samples) + 1)
+        self._write(samples + [sample])
+        return sample
+
+    def remove(self, sample_id: str) -> Drawing | None:
+        """Delete one sample; the removed sample (for Undo) or None if there is none with that id."""
+        samples = self._fresh()
+        for i, s in enumerate(samples):
+            if _sample_id(s) == sample_id:
+                self._write(samples[:i] + samples[i + 1:])
+                return s
+        self._samples = samples
+        return None
+
+    def restore(self, sample: Drawing) -> None:
+        """Put a removed sample back with its id (Undo); nothing if that id is stored already."""
+        label, sample_id = sample.extra.get("label"), _sample_id(sample)
+        if sample_id is None:
+            raise ValueError("a sample to restore needs its id")
+        check_sample(sample, label)
+        samples = self._fresh()
+        if any(_sample_id(s) == sample_id for s in samples):
+            self._samples = samples
+            return
+        self._check_room(len(samples) + 1)
+        self._write(samples + [_stored(sample, label, sample_id)])
+
+    def clear(self) -> list[Drawing]:
+        """Delete every sample; all of them, for Undo."""
+        samples = self._fresh()
+        self._write([])
+        return samples
+
+    def export(self, path: Path) -> int:
+        """Write all samples to a .jsonl (the same format as the store); how many."""
+        samples = self.samples
+        atomic_write_text(path, "".join(dumps(s) + "\n" for s in samples))
+        return len(samples)
+
+    def import_file(self, path: Path) -> int:
+        """Add every labelled (0-9) drawing of a .json or .jsonl[.gz] file under new ids; how many.
+        All or nothing: DrawingError naming the file (and line) on bad input, ValueError beyond
+        MAX_SAMPLES."""
+        new = []
+        for where, drawing in _drawings_of(Path(path)):
+            label = drawing.label  # "7" counts as 7, as everywhere labels are read
+            if label is None or label not in DIGITS:
+                continue
+            try:
+                check_sample(drawing, label)
+            except ValueError as exc:
+                raise DrawingError(f"{where}: {exc}") from None
+            new.append(_stored(drawing, label, uuid.uuid4().hex))
+        samples = self._fresh()
+        self._check_room(len(samples) + len(new))
+        if new:
+            self._write(samples + new)
+        else:
+            self._samples = samples
+        return len(new)
+
+    def _check_room(self, total: int) -> None:
+        if total > MAX_SAMPLES:
+            raise ValueError(f"at most {MAX_SAMPLES} personal samples can be kept ({total} asked); "
+                             "delete some in My samples first")
