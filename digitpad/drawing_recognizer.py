@@ -51,8 +51,9 @@ class DrawingRecognizer:
                 personal_stats = PersonalStats(personal_stats.image, None, image_sha, "")
             self.personal_stats = personal_stats
         #: Personal adaptation for image-only answers and for fused answers (None: not adapting).
-        self._personal_image: PersonalModel | None = None
-        self._personal_fused: PersonalModel | None = None
+        #: (image-space model, fused-space model or None), or None when not adapting: one
+        #: attribute, replaced whole, so a reading on another thread never mixes two fits.
+        self._personal: tuple[PersonalModel, PersonalModel | None] | None = None
         self._sample_cache: dict[tuple, tuple[np.ndarray, np.ndarray | None] | None] = {}
 
     @classmethod
@@ -77,7 +78,8 @@ class DrawingRecognizer:
     @property
     def personal_count(self) -> int:
         """Samples in use for personal adaptation (0: not adapting)."""
-        return self._personal_image.count if self._personal_image is not None else 0
+        personal = self._personal
+        return personal[0].count if personal is not None else 0
 
     def set_personal(self, samples: Sequence[Drawing], width: float = DEFAULT_STROKE_WIDTH) -> None:
         """Adapt to these labelled drawings (label 0-9; others are skipped); [] switches adaptation
@@ -87,7 +89,7 @@ class DrawingRecognizer:
         and runs the models on that one only."""
         labelled = [s for s in samples if s.label is not None and s.label < 10 and not s.is_empty()]
         if not labelled:
-            self._personal_image = self._personal_fused = None
+            self._personal = None
             self._sample_cache = {}
             return
         stats = self.personal_stats
@@ -102,7 +104,7 @@ class DrawingRecognizer:
         rows = [(s.label, cache[k]) for s, k in zip(labelled, keys) if cache[k] is not None]
         self._sample_cache = cache
         if not rows:
-            self._personal_image = self._personal_fused = None
+            self._personal = None
             return
         labels = np.array([label for label, _ in rows])
         image_features = np.stack([f[0] for _, f in rows])
@@ -112,7 +114,7 @@ class DrawingRecognizer:
         if with_strokes and stats.fused is not None:
             fused_features = np.stack([np.concatenate(rows[j][1]) for j in with_strokes])
             personal_fused = fit(fused_features, labels[with_strokes], stats.fused)
-        self._personal_image, self._personal_fused = personal_image, personal_fused
+        self._personal = (personal_image, personal_fused)
 
     def _features_of(self, samples: Sequence[Drawing],
                      width: float) -> list[tuple[np.ndarray, np.ndarray | None] | None]:
@@ -147,7 +149,7 @@ class DrawingRecognizer:
                          trajectories: Sequence[np.ndarray | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """As ``predict_batch`` with each drawing already turned into ``trajectory_features``
         (None: no strokes), for callers that must not keep drawings in memory."""
-        personal = self._personal_image
+        personal = self._personal  # read once: set_personal may replace it meanwhile
         if personal is None:
             probs, image_features = self.image.predict_batch(images), None
         else:
@@ -161,13 +163,12 @@ class DrawingRecognizer:
             traj, traj_features = self.trajectory.predict_batch(np.stack([trajectories[i] for i in rows]))
             probs[rows] = fuse(probs[rows], traj, self.fusion)
             fused[rows] = True
-            if self._personal_fused is not None:
-                probs[rows] = adapt(probs[rows], np.hstack([image_features[rows], traj_features]),
-                                    self._personal_fused)
+            if personal is not None and personal[1] is not None:
+                probs[rows] = adapt(probs[rows], np.hstack([image_features[rows], traj_features]), personal[1])
         if personal is not None:
-            alone = ~fused if self._personal_fused is not None else np.ones(len(probs), bool)
+            alone = ~fused if personal[1] is not None else np.ones(len(probs), bool)
             if alone.any():
-                probs[alone] = adapt(probs[alone], image_features[alone], personal)
+                probs[alone] = adapt(probs[alone], image_features[alone], personal[0])
         return probs, fused
 
 

@@ -27,6 +27,13 @@ MAX_SAMPLES = 5000
 DIGITS = range(10)
 
 
+def samples_path() -> Path:
+    """Where the window keeps the samples: ``SAMPLES_FILE`` in digitpad's app-data folder."""
+    from digitpad.logs import data_dir
+
+    return data_dir() / SAMPLES_FILE
+
+
 def _sample_id(drawing: Drawing) -> str | None:
     value = drawing.extra.get("id")
     return value if isinstance(value, str) and value else None

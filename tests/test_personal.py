@@ -61,6 +61,12 @@ def test_samples_round_trip_through_the_file(tmp_path):
     assert third.load() is None and third.samples == []
 
 
+def test_the_samples_live_in_the_app_data_folder(data_dir):
+    from digitpad.personal_samples import samples_path
+
+    assert samples_path() == data_dir / SAMPLES_FILE
+
+
 def test_bad_samples_are_refused_and_change_nothing(tmp_path):
     store = SampleStore(tmp_path / SAMPLES_FILE)
     store.add(drawing_of(0), 0)
