@@ -1,0 +1,455 @@
+"""Reading a whole number: strokes (or an image's ink blobs) grouped into digits.
+
+A number is read by trying alternative splits of its strokes into digits and keeping the
+best one.  Strokes are ordered left to right by the centre of their x-extent; a digit is
+a run of up to ``MAX_GROUP`` consecutive strokes (a 4, 5 or 7 is often two strokes, a
+crossed 7 three).  Every candidate run is rendered on its own through the one renderer
+and the one preprocessor and read by the same :class:`DrawingRecognizer` the window uses
+(all candidates of a reading in one batched call per model).  A split's score adds, per
+digit, the log of the recognizer's top probability and a few geometric costs relative to
+the line height (too wide, too short, a gap inside a digit, neighbours overlapping), and
+dynamic programming over the ordered strokes finds the best split.  Nothing here knows
+which numbers are common: no lexicon, no length prior.
+
+A decimal point (a dot low between two digits, clear of every other stroke) and a leading
+minus (a short flat stroke at mid height before everything else) are recognised by their
+shape alone and have no probabilities.
+
+A drawing that is one digit is read through the very same whole-drawing render and call
+as a single digit is today, so its probabilities are exactly today's answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitpad.drawing import Drawing, Stroke
+from digitpad.drawing_recognizer import DrawingRecognizer
+from digitpad.preprocess import preprocess
+from digitpad.render import DEFAULT_STROKE_WIDTH, check_renderable, render
+
+#: Most strokes (or image components) one digit may have.
+MAX_GROUP = 4
+#: Scored candidates a NumberReader keeps (a 10-digit number of 20 strokes needs ~70).
+CACHE_SIZE = 4096
+#: Pixels darker than this (of 255) are paper when an image is cut into connected components.
+IMAGE_INK_LEVEL = 48
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    """One symbol of a number: a digit with its probabilities, or "." / "-" without."""
+
+    symbol: str
+    probs: np.ndarray | None
+    strokes: tuple[int, ...]
+    box: tuple[float, float, float, float]
+    not_sure: bool
+    model_input: np.ndarray | None
+
+    @property
+    def confidence(self) -> float:
+        """Top probability; 1.0 for a decimal point or a minus, which are read by shape."""
+        return float(self.probs.max()) if self.probs is not None else 1.0
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    digits: tuple[DigitReading, ...]
+    text: str
+    confidence: float
+    not_sure: bool
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The split score's geometric costs, in units of log-probability; lengths are in line heights.
+
+    Fitted on the tuning writers of the pen-strings data (benchmarks/numbers.py --tune)."""
+
+    group_cost: float = 0.6          # per digit: fewer, larger groups unless the recognizer disagrees
+    wide_cost: float = 4.0           # per line height of width beyond ``wide_from``
+    wide_from: float = 1.05
+    short_cost: float = 3.0          # per line height of height below ``short_from``
+    short_from: float = 0.45
+    gap_cost: float = 6.0            # per line height of blank gap inside one digit beyond ``gap_from``
+    gap_from: float = 0.12
+    overlap_cost: float = 4.0        # neighbours' shared x-extent, as a fraction of the narrower one
+    overlap_from: float = 0.3
+
+
+WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A stroke or an image component as the segmentation sees it: its index and box."""
+
+    index: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def w(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def h(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """What the recognizer said about one candidate group."""
+
+    probs: np.ndarray
+    fused: bool
+    model_input: np.ndarray
+
+
+def _union(parts: Sequence[_Part]) -> tuple[float, float, float, float]:
+    return (min(p.x0 for p in parts), min(p.y0 for p in parts), max(p.x1 for p in parts), max(p.y1 for p in parts))
+
+
+def _line_height(parts: Sequence[_Part]) -> float:
+    """The height of one digit: the tallest part (a digit has at least one stroke of nearly its height)."""
+    return max(max(p.h for p in parts), 1.0)
+
+
+def _find_minus(parts: Sequence[_Part], line_h: float) -> _Part | None:
+    """A short flat part at mid height, wholly left of every other part, when other parts follow."""
+    if len(parts) < 2:
+        return None
+    first = min(parts, key=lambda p: p.x0)
+    rest = [p for p in parts if p is not first]
+    top, bottom = min(p.y0 for p in rest), max(p.y1 for p in rest)
+    span = max(bottom - top, 1.0)
+    flat = first.w >= 2.0 * first.h and first.h <= 0.25 * line_h and 0.15 * line_h <= first.w <= 1.2 * line_h
+    middle = top + 0.25 * span <= first.cy <= top + 0.8 * span
+    clear = first.x1 + 0.03 * line_h < min(p.x0 for p in rest)
+    return first if flat and middle and clear else None
+
+
+def _find_point(parts: Sequence[_Part], line_h: float) -> _Part | None:
+    """A dot in the lower part of the line, clear of every other part's x-extent, between digits."""
+    small = [p for p in parts if max(p.w, p.h) <= 0.2 * line_h]
+    big = [p for p in parts if max(p.w, p.h) > 0.2 * line_h]
+    if not small or len(big) < 2:
+        return None
+    top, bottom = min(p.y0 for p in big), max(p.y1 for p in big)
+    margin = 0.03 * line_h
+    found = [
+        p for p in small
+        if p.cy >= top + 0.6 * (bottom - top)
+        and all(p.x1 + margin < q.x0 or q.x1 + margin < p.x0 for q in parts if q is not p)
+        and any(q.x1 <= p.x0 for q in big) and any(q.x0 >= p.x1 for q in big)
+    ]
+    return max(found, key=lambda p: p.cy) if found else None
+
+
+def _windows(n: int, whole: bool) -> list[tuple[int, int]]:
+    """Candidate groups: runs [i, j) of up to MAX_GROUP consecutive parts, plus all of them if ``whole``."""
+    out = [(i, j) for j in range(1, n + 1) for i in range(max(0, j - MAX_GROUP), j)]
+    if whole and (0, n) not in out:
+        out.append((0, n))
+    return out
+
+
+def _max_gap(parts: Sequence[_Part]) -> float:
+    """The widest blank between the parts' merged x-extents (0 when they overlap)."""
+    spans = sorted((p.x0, p.x1) for p in parts)
+    reach, gap = spans[0][1], 0.0
+    for x0, x1 in spans[1:]:
+        gap = max(gap, x0 - reach)
+        reach = max(reach, x1)
+    return gap
+
+
+def _unary(parts: Sequence[_Part], probs: np.ndarray, line_h: float, w: Weights) -> float:
+    x0, y0, x1, y1 = _union(parts)
+    score = math.log(max(float(probs.max()), 1e-6)) - w.group_cost
+    score -= w.wide_cost * max(0.0, (x1 - x0) / line_h - w.wide_from)
+    score -= w.short_cost * max(0.0, w.short_from - (y1 - y0) / line_h)
+    score -= w.gap_cost * max(0.0, _max_gap(parts) / line_h - w.gap_from)
+    return score
+
+
+def _pair(left: Sequence[_Part], right: Sequence[_Part], line_h: float, w: Weights) -> float:
+    a, b = _union(left), _union(right)
+    shared = min(a[2], b[2]) - max(a[0], b[0])
+    if shared <= 0:
+        return 0.0
+    narrower = max(min(a[2] - a[0], b[2] - b[0]), 0.1 * line_h)
+    return -w.overlap_cost * max(0.0, shared / narrower - w.overlap_from)
+
+
+def best_split(parts: Sequence[_Part], scores: dict[tuple[int, int], np.ndarray], whole: bool,
+               weights: Weights = WEIGHTS) -> list[tuple[int, int]]:
+    """The highest-scoring split of the ordered parts into runs, given each run's probabilities."""
+    n = len(parts)
+    line_h = _line_height(parts)
+    best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}
+    for i, j in sorted(_windows(n, whole), key=lambda ij: (ij[1], ij[0])):
+        u = _unary(parts[i:j], scores[(i, j)], line_h, weights)
+        if i == 0:
+            best[(i, j)] = (u, None)
+            continue
+        options = [(s + _pair(parts[h:i], parts[i:j], line_h, weights), (h, i))
+                   for (h, e), (s, _) in best.items() if e == i]
+        if options:
+            s, prev = max(options, key=lambda o: o[0])
+            best[(i, j)] = (s + u, prev)
+    end = max((k for k in best if k[1] == n), key=lambda k: best[k][0])
+    split = []
+    while end is not None:
+        split.append(end)
+        end = best[end][1]
+    return split[::-1]
+
+
+def _stroke_key(stroke: Stroke, default_width: float) -> tuple:
+    return (stroke.width if stroke.width is not None else default_width, tuple(stroke.points))
+
+
+def _crop_drawing(drawing: Drawing, indices: Sequence[int], default_width: float) -> Drawing:
+    """The strokes ``indices`` (writing order kept) on a canvas just around them, moved by whole
+    pixels so they are painted as on the full canvas (clipped where the canvas clips them)."""
+    strokes = [drawing.strokes[i] for i in sorted(indices)]
+    pen = max(s.width if s.width is not None else default_width for s in strokes)
+    margin = pen / 2 + 2
+    xs = [p[0] for s in strokes for p in s.points]
+    ys = [p[1] for s in strokes for p in s.points]
+    left = max(0, math.floor(min(xs) - margin))
+    top = max(0, math.floor(min(ys) - margin))
+    right = min(drawing.width, math.ceil(max(xs) + margin))
+    bottom = min(drawing.height, math.ceil(max(ys) + margin))
+    if right <= left or bottom <= top:  # wholly outside the canvas: nothing would be painted
+        left, top, right, bottom = 0, 0, drawing.width, drawing.height
+    moved = [Stroke([(x - left, y - top, p) for x, y, p in s.points],
+                    s.width if s.width is not None else default_width) for s in strokes]
+    return Drawing(right - left, bottom - top, moved)
+
+
+def _stroke_parts(drawing: Drawing) -> list[_Part]:
+    parts = []
+    for i, s in enumerate(drawing.strokes):
+        if s.points:
+            xs = [p[0] for p in s.points]
+            ys = [p[1] for p in s.points]
+            parts.append(_Part(i, min(xs), min(ys), max(xs), max(ys)))
+    return parts
+
+
+def _symbol(symbol: str, part: _Part, pad: float) -> DigitReading:
+    return DigitReading(symbol, None, (part.index,),
+                        (part.x0 - pad, part.y0 - pad, part.w + 2 * pad, part.h + 2 * pad), False, None)
+
+
+def _assemble(models: DrawingRecognizer, parts: list[_Part], split: list[tuple[int, int]],
+              scored: dict[tuple[int, int], _Scored], minus: _Part | None, point: _Part | None,
+              pad: float) -> NumberReading:
+    digits: list[DigitReading] = []
+    for i, j in split:
+        group = parts[i:j]
+        s = scored[(i, j)]
+        x0, y0, x1, y1 = _union(group)
+        digits.append(DigitReading(
+            str(int(np.argmax(s.probs))), s.probs, tuple(sorted(p.index for p in group)),
+            (x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad),
+            float(s.probs.max()) < models.threshold(s.fused), s.model_input))
+    if point is not None:
+        at = next((k for k, d in enumerate(digits) if d.box[0] + d.box[2] / 2 > point.cx), len(digits))
+        digits.insert(at, _symbol(".", point, pad))
+    if minus is not None:
+        digits.insert(0, _symbol("-", minus, pad))
+    return NumberReading(tuple(digits), "".join(d.symbol for d in digits),
+                         float(np.prod([d.confidence for d in digits])), any(d.not_sure for d in digits))
+
+
+def _segment(parts: list[_Part]) -> tuple[list[_Part], _Part | None, _Part | None, bool]:
+    """(the parts that make digits, ordered by x, the minus, the decimal point, whether the
+    whole drawing may be one digit)."""
+    line_h = _line_height(parts)
+    minus = _find_minus(parts, line_h)
+    rest = [p for p in parts if p is not minus]
+    point = _find_point(rest, _line_height(rest)) if minus is None or len(rest) > 1 else None
+    rest = sorted((p for p in rest if p is not point), key=lambda p: (p.cx, p.index))
+    only = minus is None and point is None
+    x0, _, x1, _ = _union(rest)
+    whole = only and ((x1 - x0) <= 1.5 * _line_height(rest) or len(rest) <= MAX_GROUP)
+    return rest, minus, point, whole
+
+
+class NumberReader:
+    """Holds a cache of scored candidate groups (keyed by stroke content), so that after a pen-up only
+    candidates containing the new stroke are scored: one batched call per model per reading."""
+
+    def __init__(self, models: DrawingRecognizer, width: float = DEFAULT_STROKE_WIDTH,
+                 weights: Weights = WEIGHTS) -> None:
+        self.models = models
+        self.width = width
+        self.weights = weights
+        self._cache: OrderedDict[tuple, _Scored] = OrderedDict()
+        self.scored_last = 0  # candidates the last read sent to the models (0: all from the cache)
+
+    def read(self, drawing: Drawing) -> NumberReading | None:
+        """The number in ``drawing``; None for a blank drawing.  RenderError (a ValueError) for a
+        drawing too costly to render, as ``render`` refuses it."""
+        parts = _stroke_parts(drawing)
+        if not parts:
+            return None
+        check_renderable(drawing, self.width)
+        rest, minus, point, whole = _segment(parts)
+        if not rest:  # only a minus or a point: nothing to read as digits
+            return None
+        scored = self.score(drawing, rest, whole)
+        split = best_split(rest, {k: v.probs for k, v in scored.items()}, whole, self.weights)
+        pen = max(s.width if s.width is not None else self.width for s in drawing.strokes if s.points)
+        return _assemble(self.models, rest, split, scored, minus, point, pen / 2)
+
+    def score(self, drawing: Drawing, parts: list[_Part], whole: bool) -> dict[tuple[int, int], _Scored]:
+        """Every candidate run of ``parts`` scored, new ones in one batched call per model."""
+        keys = {p.index: _stroke_key(drawing.strokes[p.index], self.width) for p in parts}
+        everything = len(parts) == sum(1 for s in drawing.strokes if s.points)
+        out: dict[tuple[int, int], _Scored] = {}
+        todo: list[tuple[tuple[int, int], tuple, Drawing]] = []
+        for i, j in _windows(len(parts), whole):
+            indices = sorted(p.index for p in parts[i:j])
+            full = everything and j - i == len(parts)  # the whole drawing: rendered as today, on its canvas
+            key = (tuple(keys[k] for k in indices), full and (drawing.width, drawing.height))
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                out[(i, j)] = hit
+            else:
+                sub = drawing if full else _crop_drawing(drawing, indices, self.width)
+                todo.append(((i, j), key, sub))
+        self.scored_last = len(todo)
+        if todo:
+            inputs = [preprocess(render(sub, self.width)) for _, _, sub in todo]
+            present = [k for k, x in enumerate(inputs) if x is not None]
+            probs = np.full((len(todo), 10), 0.1, np.float32)
+            fused = np.zeros(len(todo), bool)
+            if present:
+                p, f = self.models.predict_batch(np.concatenate([inputs[k] for k in present]),
+                                                 [todo[k][2] for k in present])
+                probs[present], fused[present] = p, f
+            for k, (ij, key, _) in enumerate(todo):
+                x = inputs[k] if inputs[k] is not None else np.zeros((1, 1, 28, 28), np.float32)
+                out[ij] = self._cache[key] = _Scored(probs[k], bool(fused[k]), x)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return out
+
+
+def read_number(drawing: Drawing, models: DrawingRecognizer,
+                width: float = DEFAULT_STROKE_WIDTH) -> NumberReading | None:
+    """The number in a drawing, with no cache (the CLI, evaluation)."""
+    return NumberReader(models, width).read(drawing)
+
+
+def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected components of a boolean image -> (int32 labels, 0 = background, 1..n; n).
+
+    Union-find over the runs of each row (numpy finds the runs, Python joins a few thousand)."""
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), bool)
+    padded[:, 1:-1] = mask
+    d = np.diff(padded.astype(np.int8), axis=1)
+    rows_s, starts = np.nonzero(d == 1)
+    rows_e, ends = np.nonzero(d == -1)  # end-exclusive
+    parent = list(range(len(starts)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    row_first = np.searchsorted(rows_s, np.arange(h + 1))
+    for r in range(1, h):
+        a0, a1 = row_first[r - 1], row_first[r]
+        b0, b1 = row_first[r], row_first[r + 1]
+        k = a0
+        for b in range(b0, b1):
+            while k < a1 and ends[k] < starts[b]:  # previous-row run ends before this one starts (8-conn: touch diagonally)
+                k += 1
+            m = k
+            while m < a1 and starts[m] <= ends[b]:
+                ra, rb = find(m), find(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+                m += 1
+    roots = np.array([find(a) for a in range(len(starts))], np.int64)
+    _, ids = np.unique(roots, return_inverse=True)
+    labels = np.zeros((h, w), np.int32)
+    for run in range(len(starts)):
+        labels[rows_s[run], starts[run]:ends[run]] = ids[run] + 1
+    return labels, int(ids.max()) + 1 if len(starts) else 0
+
+
+def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReading | None:
+    """The number in a canvas image (uint8, ink bright): its connected components take the place
+    of strokes (DigitReading.strokes are component numbers, left to right), the image model alone
+    reads each candidate, and all the components together are exactly today's image answer."""
+    labels, n = label_components(ink >= IMAGE_INK_LEVEL)
+    if n == 0:
+        return None
+    parts = []
+    for k, (ys, xs) in enumerate(np.nonzero(labels == c) for c in range(1, n + 1)):
+        parts.append(_Part(k, float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)))
+    # Numbered left to right; faint edge pixels (below the ink level) belong to the nearest component.
+    order = sorted(range(n), key=lambda k: (parts[k].cx, k))
+    parts = [_Part(r, *(lambda p: (p.x0, p.y0, p.x1, p.y1))(parts[k])) for r, k in enumerate(order)]
+    relabel = np.zeros(n + 1, np.int32)
+    relabel[[k + 1 for k in order]] = np.arange(1, n + 1)
+    labels = relabel[labels]
+    rest, minus, point, whole = _segment(parts)
+    if not rest:
+        return None
+    windows = _windows(len(rest), whole)
+    owner = _nearest_owner(ink, labels)
+    inputs = []
+    for i, j in windows:
+        ids = [p.index + 1 for p in rest[i:j]]
+        if j - i == n:
+            inputs.append(preprocess(ink))
+        else:
+            inputs.append(preprocess(np.where(np.isin(owner, ids), ink, 0).astype(np.uint8)))
+    present = [k for k, x in enumerate(inputs) if x is not None]
+    probs = np.full((len(windows), 10), 0.1, np.float32)
+    if present:
+        probs[present] = models.predict_batch(np.concatenate([inputs[k] for k in present]))[0]
+    scored = {ij: _Scored(probs[k], False, inputs[k] if inputs[k] is not None else np.zeros((1, 1, 28, 28), np.float32))
+              for k, ij in enumerate(windows)}
+    split = best_split(rest, {k: v.probs for k, v in scored.items()}, whole)
+    return _assemble(models, rest, split, scored, minus, point, 0.0)
+
+
+def _nearest_owner(ink: np.ndarray, labels: np.ndarray, reach: int = 3) -> np.ndarray:
+    """Labels grown by up to ``reach`` pixels into the faint ink around them (antialiased edges),
+    so a component's image keeps its soft outline."""
+    owner = labels.copy()
+    for _ in range(reach):
+        grown = owner.copy()
+        for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+            shifted = np.roll(owner, (dy, dx), axis=(0, 1))
+            take = (grown == 0) & (shifted > 0) & (ink > 0)
+            grown[take] = shifted[take]
+        owner = grown
+    return owner
