@@ -72,15 +72,18 @@ class Weights:
 
     Fitted on the tuning writers of the pen-strings data (benchmarks/numbers.py --tune)."""
 
-    group_cost: float = 0.6          # per digit: fewer, larger groups unless the recognizer disagrees
-    wide_cost: float = 4.0           # per line height of width beyond ``wide_from``
+    group_cost: float = 0.0          # per digit: fewer, larger groups unless the recognizer disagrees
+    wide_cost: float = 2.8           # per line height of width beyond ``wide_from``
     wide_from: float = 1.05
-    short_cost: float = 3.0          # per line height of height below ``short_from``
+    short_cost: float = 2.55          # per line height of height below ``short_from``
     short_from: float = 0.45
     gap_cost: float = 6.0            # per line height of blank gap inside one digit beyond ``gap_from``
     gap_from: float = 0.12
-    overlap_cost: float = 4.0        # neighbours' shared x-extent, as a fraction of the narrower one
-    overlap_from: float = 0.3
+    overlap_cost: float = 2.0        # neighbours' shared x-extent, as a fraction of the narrower one
+    overlap_from: float = 0.6
+    gap_bonus: float = 0.0           # per line height of blank between neighbouring digits (up to ``gap_cap``)
+    gap_cap: float = 0.3
+    order_cost: float = 0.5          # per stroke written in between a digit's strokes yet not part of it
 
 
 WEIGHTS = Weights()
@@ -120,6 +123,22 @@ class _Scored:
     probs: np.ndarray
     fused: bool
     model_input: np.ndarray
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A drawing cut into parts, with every candidate run of parts scored."""
+
+    parts: list[_Part]                      # the parts that make digits, left to right
+    scored: dict[tuple[int, int], _Scored]  # run [i, j) of parts -> the recognizer's answer
+    whole: bool                             # all parts together are a candidate too
+    minus: _Part | None
+    point: _Part | None
+    pad: float                              # half the pen width: boxes cover the ink
+
+    @property
+    def probs(self) -> dict[tuple[int, int], np.ndarray]:
+        return {k: v.probs for k, v in self.scored.items()}
 
 
 def _union(parts: Sequence[_Part]) -> tuple[float, float, float, float]:
@@ -180,12 +199,14 @@ def _max_gap(parts: Sequence[_Part]) -> float:
     return gap
 
 
-def _unary(parts: Sequence[_Part], probs: np.ndarray, line_h: float, w: Weights) -> float:
+def _unary(parts: Sequence[_Part], probs: np.ndarray, line_h: float, w: Weights, rank: dict[int, int]) -> float:
     x0, y0, x1, y1 = _union(parts)
+    ranks = [rank[p.index] for p in parts]
     score = math.log(max(float(probs.max()), 1e-6)) - w.group_cost
     score -= w.wide_cost * max(0.0, (x1 - x0) / line_h - w.wide_from)
     score -= w.short_cost * max(0.0, w.short_from - (y1 - y0) / line_h)
     score -= w.gap_cost * max(0.0, _max_gap(parts) / line_h - w.gap_from)
+    score -= w.order_cost * (max(ranks) - min(ranks) + 1 - len(ranks))
     return score
 
 
@@ -193,9 +214,16 @@ def _pair(left: Sequence[_Part], right: Sequence[_Part], line_h: float, w: Weigh
     a, b = _union(left), _union(right)
     shared = min(a[2], b[2]) - max(a[0], b[0])
     if shared <= 0:
-        return 0.0
+        return w.gap_bonus * min(-shared / line_h, w.gap_cap)
     narrower = max(min(a[2] - a[0], b[2] - b[0]), 0.1 * line_h)
     return -w.overlap_cost * max(0.0, shared / narrower - w.overlap_from)
+
+
+def choose(models: DrawingRecognizer, candidates: Candidates, weights: Weights = WEIGHTS) -> NumberReading:
+    """The reading of the best split of scored candidates under ``weights``."""
+    split = best_split(candidates.parts, candidates.probs, candidates.whole, weights)
+    c = candidates
+    return _assemble(models, c.parts, split, c.scored, c.minus, c.point, c.pad)
 
 
 def best_split(parts: Sequence[_Part], scores: dict[tuple[int, int], np.ndarray], whole: bool,
@@ -203,9 +231,10 @@ def best_split(parts: Sequence[_Part], scores: dict[tuple[int, int], np.ndarray]
     """The highest-scoring split of the ordered parts into runs, given each run's probabilities."""
     n = len(parts)
     line_h = _line_height(parts)
+    rank = {p.index: r for r, p in enumerate(sorted(parts, key=lambda p: p.index))}  # writing order
     best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}
     for i, j in sorted(_windows(n, whole), key=lambda ij: (ij[1], ij[0])):
-        u = _unary(parts[i:j], scores[(i, j)], line_h, weights)
+        u = _unary(parts[i:j], scores[(i, j)], line_h, weights, rank)
         if i == 0:
             best[(i, j)] = (u, None)
             continue
@@ -310,6 +339,14 @@ class NumberReader:
     def read(self, drawing: Drawing) -> NumberReading | None:
         """The number in ``drawing``; None for a blank drawing.  RenderError (a ValueError) for a
         drawing too costly to render, as ``render`` refuses it."""
+        c = self.candidates(drawing)
+        if c is None:
+            return None
+        return choose(self.models, c, self.weights)
+
+    def candidates(self, drawing: Drawing) -> Candidates | None:
+        """Every candidate digit of ``drawing`` scored by the recognizer (None: no digit strokes);
+        what ``best_split`` chooses from, kept apart so weights can be fitted without the models."""
         parts = _stroke_parts(drawing)
         if not parts:
             return None
@@ -318,9 +355,8 @@ class NumberReader:
         if not rest:  # only a minus or a point: nothing to read as digits
             return None
         scored = self.score(drawing, rest, whole)
-        split = best_split(rest, {k: v.probs for k, v in scored.items()}, whole, self.weights)
         pen = max(s.width if s.width is not None else self.width for s in drawing.strokes if s.points)
-        return _assemble(self.models, rest, split, scored, minus, point, pen / 2)
+        return Candidates(rest, scored, whole, minus, point, pen / 2)
 
     def score(self, drawing: Drawing, parts: list[_Part], whole: bool) -> dict[tuple[int, int], _Scored]:
         """Every candidate run of ``parts`` scored, new ones in one batched call per model."""
@@ -437,8 +473,7 @@ def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReadi
         probs[present] = models.predict_batch(np.concatenate([inputs[k] for k in present]))[0]
     scored = {ij: _Scored(probs[k], False, inputs[k] if inputs[k] is not None else np.zeros((1, 1, 28, 28), np.float32))
               for k, ij in enumerate(windows)}
-    split = best_split(rest, {k: v.probs for k, v in scored.items()}, whole)
-    return _assemble(models, rest, split, scored, minus, point, 0.0)
+    return choose(models, Candidates(rest, scored, whole, minus, point, 0.0))
 
 
 def _nearest_owner(ink: np.ndarray, labels: np.ndarray, reach: int = 3) -> np.ndarray:
