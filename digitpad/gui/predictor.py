@@ -1,5 +1,11 @@
 """Glue between the canvas and the models: ink image (+ strokes) -> preprocess -> DrawingRecognizer, timed.
 
+The drawing is read as a number (digitpad.number) by a NumberReader kept across
+calls: its cache of scored stroke groups makes a pen-up cost one batched call per
+model for the new candidates only.  A drawing that is one digit is answered from
+that same call (the core guarantees its probabilities are the whole-drawing
+answer), so one digit costs what it did and reads exactly as before.
+
 Holds no numerics of its own (the core's ``preprocess`` and ``DrawingRecognizer``
 do the work: image model, trajectory model and their fusion, the same object the
 CLI uses) and no Qt, so the same call is easy to test and benchmark.  A
@@ -19,6 +25,7 @@ import numpy as np
 from digitpad import resources
 from digitpad.drawing import Drawing, Stroke
 from digitpad.drawing_recognizer import DrawingRecognizer
+from digitpad.number import NumberReader, NumberReading, read_number_image
 from digitpad.preprocess import preprocess
 from digitpad.recognizer import DEFAULT_NOT_SURE_THRESHOLD, ModelError, Prediction, Recognizer
 
@@ -37,10 +44,23 @@ class Outcome:
     error: str | None = None
     not_sure_threshold: float = DEFAULT_NOT_SURE_THRESHOLD  # the rule of the model(s) that answered
     fused: bool = False  # image and trajectory models together (strokes were given)
+    number: NumberReading | None = None  # the drawing read as a number (one digit: the same answer as prediction)
 
     @property
     def blank(self) -> bool:
         return self.model_input is None
+
+    @property
+    def several(self) -> bool:
+        """True when the drawing reads as more than one symbol (a number, not a digit)."""
+        return self.number is not None and len(self.number.digits) > 1
+
+
+def _single_digit(number: NumberReading | None) -> np.ndarray | None:
+    """The probabilities of a reading that is exactly one digit (the whole drawing's answer), else None."""
+    if number is not None and len(number.digits) == 1 and number.digits[0].probs is not None:
+        return number.digits[0].probs
+    return None
 
 
 class Predictor:
@@ -51,9 +71,11 @@ class Predictor:
         self.models: DrawingRecognizer | None = None
         self.recognizer: Recognizer | None = None
         self.error: str | None = None
+        self.reader: NumberReader | None = None
         try:
             self.models = DrawingRecognizer.load(self.model_path)
             self.recognizer = self.models.image
+            self.reader = NumberReader(self.models)
         except ModelError as exc:
             self.models = self.recognizer = None
             self.error = str(exc)
@@ -75,16 +97,33 @@ class Predictor:
 
     def run(self, ink: np.ndarray, drawing: Drawing | None = None) -> Outcome:
         """Canvas ink (2-D uint8, ink bright) and the strokes it was painted from (None for a
-        picture) -> Outcome."""
+        picture) -> Outcome.  ``prediction`` is always the whole drawing read as one digit;
+        ``number`` the drawing read as a number."""
         start = time.perf_counter()
         model_input = preprocess(ink)
         if model_input is None:
             return Outcome(None, None, (time.perf_counter() - start) * 1000.0, self.error)
-        if self.models is None:
+        if self.models is None or self.reader is None:
             return Outcome(model_input, None, (time.perf_counter() - start) * 1000.0, self.error)
         try:
-            probs, fused = self.models.predict_batch(model_input, [drawing])
+            number = self._read_number(ink, drawing)
+            probs = _single_digit(number)
+            if probs is not None:  # one digit: the reader's call already gave the whole-drawing answer
+                fused = drawing is not None and self.models.fused
+            else:
+                batch, fused_rows = self.models.predict_batch(model_input, [drawing])
+                probs, fused = batch[0], bool(fused_rows[0])
         except ModelError as exc:
             return Outcome(model_input, None, (time.perf_counter() - start) * 1000.0, str(exc))
-        return Outcome(model_input, Prediction(probs[0]), (time.perf_counter() - start) * 1000.0, None,
-                       self.models.threshold(bool(fused[0])), bool(fused[0]))
+        return Outcome(model_input, Prediction(probs), (time.perf_counter() - start) * 1000.0, None,
+                       self.models.threshold(fused), fused, number)
+
+    def _read_number(self, ink: np.ndarray, drawing: Drawing | None) -> NumberReading | None:
+        """The number in the strokes (or, for a picture, in its ink blobs); None when it cannot be
+        read (a drawing too costly to render piecewise): the whole-drawing answer still stands."""
+        try:
+            if drawing is not None:
+                return self.reader.read(drawing)
+            return read_number_image(ink, self.models)
+        except ValueError:
+            return None

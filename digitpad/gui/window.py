@@ -1,7 +1,9 @@
 """The main window: canvas on the left, the answer on the right, menus, shortcuts, files.
 
 Data flows one way: canvas input -> strokes -> ink image -> Predictor
-(preprocess + model) -> Outcome -> verdict, chart, preview, status bar.
+(preprocess + model, the drawing read as a number) -> Outcome -> verdict, chart,
+preview, number view, digit boxes on the canvas, status bar.  For a number, the
+verdict, chart and preview show one selected digit (a click in the number view).
 The window only wires these together and handles files and dialogs.
 """
 
@@ -23,6 +25,7 @@ from PySide6.QtGui import (
     QPalette,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -43,15 +46,17 @@ from digitpad import resources
 from digitpad.render import INTERACTIVE_MAX_POINTS
 from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.autosave import Autosave
-from digitpad.gui.canvas import UNDO_LIMIT, Canvas
+from digitpad.gui.canvas import UNDO_LIMIT, Canvas, DigitMark
 from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
 from digitpad.gui.document import Document
 from digitpad.gui.image_reader import ImageReader
+from digitpad.gui.number_view import NumberView, Symbol
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
 from digitpad.logs import data_dir
 from digitpad.preprocess import PREPROCESS_VERSION
+from digitpad.recognizer import Prediction
 
 log = logging.getLogger("digitpad.gui")
 
@@ -179,6 +184,7 @@ class MainWindow(QMainWindow):
         self.restored = False  # True when the last session's drawing was brought back
         self.predictor = Predictor(model_path)
         self.last_outcome: Outcome | None = None
+        self.selected_digit: int | None = None  # the number's symbol the answer card shows
         self.last_error: str | None = None  # the last message shown in an error box (tests read it)
         self._message_box: QMessageBox | None = None
 
@@ -232,7 +238,7 @@ class MainWindow(QMainWindow):
         if drawing is None:
             return ""
         try:
-            self.canvas.set_drawing(drawing)
+            self.canvas.set_drawing(drawing, fit=True)  # made on this canvas: the page follows the window again
         except ValueError as exc:  # too costly to paint: kept aside, never offered again, never lost
             aside = self.autosave.set_aside(".refused", f"not restored ({exc})")
             kept = f"It is kept as {aside}." if aside is not None else f"It is still in {self.autosave.path}."
@@ -285,9 +291,14 @@ class MainWindow(QMainWindow):
         self.tools = ToolRows([pen_label, self.width_slider, self.width_value],
                               [self.undo_button, self.redo_button, self.clear_button])
 
+        self.number_view = NumberView()
+        self.number_view.symbolClicked.connect(self.select_digit)
+
         left = QVBoxLayout()
-        left.setSpacing(10)
+        left.setSpacing(6)
         left.addWidget(self.canvas, 1)
+        left.addWidget(self.number_view)
+        left.addSpacing(4)
         left.addWidget(self.tools)
 
         self.verdict = Verdict()
@@ -363,6 +374,7 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action("&Undo", self.canvas.undo, [Std.Undo], "Undo the last stroke")
         self.redo_action = self._action("&Redo", self.canvas.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo")
         self.clear_action = self._action("&Clear", self.canvas.clear, ["Esc", "Delete"], "Clear the canvas")
+        self.copy_action = self._action("&Copy", self.copy_number, [Std.Copy], "Copy the number (or the digit) read")
         self.about_action = self._action("&About digitpad", self.show_about, [], "About digitpad and its model")
 
         files = self.menuBar().addMenu("&File")
@@ -373,6 +385,8 @@ class MainWindow(QMainWindow):
         edit = self.menuBar().addMenu("&Edit")
         for action in (self.undo_action, self.redo_action):
             edit.addAction(action)
+        edit.addSeparator()
+        edit.addAction(self.copy_action)
         edit.addSeparator()
         edit.addAction(self.clear_action)
         help_menu = self.menuBar().addMenu("&Help")
@@ -390,6 +404,7 @@ class MainWindow(QMainWindow):
         self.redo_button.setEnabled(self.canvas.can_redo())
         self.clear_button.setEnabled(not self.canvas.is_empty())
         self.clear_action.setEnabled(not self.canvas.is_empty())
+        self.copy_action.setEnabled(bool(self.number_text()))
 
     @property
     def current_path(self) -> Path | None:
@@ -424,8 +439,73 @@ class MainWindow(QMainWindow):
         self._show_outcome(outcome)
         return outcome
 
+    def number_text(self) -> str:
+        """What Copy puts on the clipboard: the number read, or the single digit ('' when blank)."""
+        outcome = self.last_outcome
+        if outcome is None or outcome.prediction is None:
+            return ""
+        if outcome.number is not None:
+            return outcome.number.text
+        return str(outcome.prediction.digit)
+
+    def copy_number(self) -> None:
+        text = self.number_text()
+        if not text:
+            self.statusBar().showMessage("Nothing to copy: the canvas is blank.", 4000)
+            return
+        QApplication.clipboard().setText(text)
+        self.statusBar().showMessage(f"Copied {text}", 4000)
+
+    def select_digit(self, index: int) -> None:
+        """Show one symbol of the number in the answer card (chart, verdict, preview, its box)."""
+        outcome = self.last_outcome
+        if outcome is None or not outcome.several or not 0 <= index < len(outcome.number.digits):
+            return
+        self.selected_digit = index
+        self._show_selected(outcome)
+
+    @staticmethod
+    def _default_digit(outcome: Outcome) -> int:
+        """The least confident digit (the one worth checking; the first of equals)."""
+        digits = outcome.number.digits
+        return min(range(len(digits)), key=lambda i: (digits[i].probs is None, digits[i].confidence, i))
+
+    def _show_number(self, outcome: Outcome | None) -> None:
+        """The number view and the digit boxes follow the reading (boxes only for several symbols)."""
+        number = outcome.number if outcome is not None and outcome.prediction is not None else None
+        if number is None:
+            self.number_view.set_symbols(
+                [Symbol(str(outcome.prediction.digit), outcome.prediction.confidence,
+                        outcome.prediction.confidence < outcome.not_sure_threshold)]
+                if outcome is not None and outcome.prediction is not None else [], None)
+            self.canvas.set_marks([])
+            return
+        symbols = [Symbol(d.symbol, None if d.probs is None else d.confidence, d.not_sure) for d in number.digits]
+        self.number_view.set_symbols(symbols, self.selected_digit)
+        if len(number.digits) > 1:
+            self.canvas.set_marks([DigitMark(d.box, i == self.selected_digit, d.not_sure)
+                                   for i, d in enumerate(number.digits)])
+        else:
+            self.canvas.set_marks([])
+
+    def _show_selected(self, outcome: Outcome) -> None:
+        """Verdict, chart and preview for the selected symbol of a number."""
+        self._show_number(outcome)
+        digit = outcome.number.digits[self.selected_digit]
+        self.preview.set_model_input(digit.model_input)
+        if digit.probs is None:
+            self.verdict.show_symbol(digit.symbol, {".": "Decimal point", "-": "Minus sign"}.get(digit.symbol, ""))
+            self.chart.clear()
+            return
+        pred = Prediction(digit.probs)
+        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold)
+        self.chart.set_probabilities(pred.probs)
+
     def _show_outcome(self, outcome: Outcome | None) -> None:
         self.last_outcome = outcome
+        self.selected_digit = self._default_digit(outcome) if outcome is not None and outcome.several else None
+        self._show_number(outcome)
+        self.copy_action.setEnabled(bool(self.number_text()))
         self.preview.set_model_input(outcome.model_input if outcome is not None else None)
         error = self.predictor.error if outcome is None else outcome.error
         if error:
@@ -439,10 +519,13 @@ class MainWindow(QMainWindow):
             if outcome is not None:
                 self.latency_label.setText("")
             return
+        self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
+        if outcome.several:
+            self._show_selected(outcome)
+            return
         pred = outcome.prediction
         self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold)
         self.chart.set_probabilities(pred.probs)
-        self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
 
     # ----------------------------------------------------------------- files
 
