@@ -25,13 +25,23 @@ import numpy as np
 from digitpad import resources
 from digitpad.drawing import Drawing, Stroke
 from digitpad.drawing_recognizer import DrawingRecognizer
-from digitpad.number import NumberReader, NumberReading, read_number_image
+from digitpad.number import IMAGE_INK_LEVEL, NumberReader, NumberReading, label_components, read_number_image
 from digitpad.preprocess import preprocess
+from digitpad.render import render_cost
 from digitpad.recognizer import DEFAULT_NOT_SURE_THRESHOLD, ModelError, Prediction, Recognizer
 
 #: Ink and strokes of the start-up run (a line), so both models' buffers are allocated before the first stroke.
 _WARM_UP = (np.pad(np.eye(20, dtype=np.uint8) * 255, 4),
             Drawing(28, 28, [Stroke([(4.0, 4.0, 1.0), (23.0, 23.0, 1.0)])]))
+
+
+#: Drawings costlier than this to render (render.render_cost; a 10-digit number is ~1.6 M) are
+#: read as one digit only: the number search renders every stroke in several groups, which for
+#: the costliest drawings the window accepts would take seconds on the UI thread.
+NUMBER_COST_LIMIT = 3_000_000
+#: Pictures with more ink blobs than this (noise, a photo of a page) are read as one digit only:
+#: each blob is cut out of the whole image several times.
+NUMBER_MAX_BLOBS = 24
 
 
 @dataclass
@@ -123,7 +133,11 @@ class Predictor:
         read (a drawing too costly to render piecewise): the whole-drawing answer still stands."""
         try:
             if drawing is not None:
+                if render_cost(drawing, limit=NUMBER_COST_LIMIT) > NUMBER_COST_LIMIT:
+                    return None
                 return self.reader.read(drawing)
+            if label_components(ink >= IMAGE_INK_LEVEL)[1] > NUMBER_MAX_BLOBS:
+                return None
             return read_number_image(ink, self.models)
         except ValueError:
             return None
