@@ -37,6 +37,13 @@ from digitpad.render import DEFAULT_STROKE_WIDTH, check_renderable, render
 MAX_GROUP = 4
 #: Scored candidates a NumberReader keeps (a 10-digit number of 20 strokes needs ~70).
 CACHE_SIZE = 4096
+#: A run of parts wider than this many line heights, or with a blank inside wider than
+#: PRUNE_GAP, is not a candidate digit (the split score could never choose it: see Weights).
+PRUNE_WIDE = 2.5
+PRUNE_GAP = 0.8
+#: Runs of three or more parts (rare: a crossed 7 with a serif, a 4 in three strokes) wider than
+#: this are not candidates either: in real numbers such digits are at most ~0.9 line heights wide.
+PRUNE_WIDE_MANY = 1.5
 #: Pixels darker than this (of 255) are paper when an image is cut into connected components.
 IMAGE_INK_LEVEL = 48
 
@@ -72,17 +79,18 @@ class Weights:
 
     Fitted on the tuning writers of the pen-strings data (benchmarks/numbers.py --tune)."""
 
-    group_cost: float = 0.0          # per digit: fewer, larger groups unless the recognizer disagrees
-    wide_cost: float = 2.8           # per line height of width beyond ``wide_from``
-    wide_from: float = 1.05
+    group_cost: float = -0.1          # per digit: fewer, larger groups unless the recognizer disagrees
+    wide_cost: float = 0.4           # per line height of width beyond ``wide_from``
+    wide_from: float = 0.8925
     short_cost: float = 2.55          # per line height of height below ``short_from``
     short_from: float = 0.45
     gap_cost: float = 6.0            # per line height of blank gap inside one digit beyond ``gap_from``
     gap_from: float = 0.12
-    overlap_cost: float = 2.0        # neighbours' shared x-extent, as a fraction of the narrower one
-    overlap_from: float = 0.6
+    overlap_cost: float = 1.0        # neighbours' shared x-extent, as a fraction of the narrower one
+    overlap_from: float = 0.39
     gap_bonus: float = 0.0           # per line height of blank between neighbouring digits (up to ``gap_cap``)
     gap_cap: float = 0.3
+    one_bonus: float = 0.0           # the whole drawing as one digit (a digit drawn wide, a 4 written apart)
     order_cost: float = 0.5          # per stroke written in between a digit's strokes yet not part of it
 
 
@@ -181,9 +189,21 @@ def _find_point(parts: Sequence[_Part], line_h: float) -> _Part | None:
     return max(found, key=lambda p: p.cy) if found else None
 
 
-def _windows(n: int, whole: bool) -> list[tuple[int, int]]:
-    """Candidate groups: runs [i, j) of up to MAX_GROUP consecutive parts, plus all of them if ``whole``."""
-    out = [(i, j) for j in range(1, n + 1) for i in range(max(0, j - MAX_GROUP), j)]
+def _windows(parts: Sequence[_Part], whole: bool) -> list[tuple[int, int]]:
+    """Candidate groups: runs [i, j) of up to MAX_GROUP consecutive parts, plus all of them if
+    ``whole``; a run of several parts wider than PRUNE_WIDE (PRUNE_WIDE_MANY) line heights or with
+    a blank wider than PRUNE_GAP inside is never a digit and is not scored (a pen-up costs fewer renders)."""
+    n = len(parts)
+    line_h = _line_height(parts)
+    out = []
+    for j in range(1, n + 1):
+        for i in range(j - 1, max(0, j - MAX_GROUP) - 1, -1):
+            run = parts[i:j]
+            wide = max(p.x1 for p in run) - min(p.x0 for p in run)
+            if j - i > 1 and (wide > (PRUNE_WIDE if j - i == 2 else PRUNE_WIDE_MANY) * line_h
+                              or _max_gap(run) > PRUNE_GAP * line_h):
+                continue
+            out.append((i, j))
     if whole and (0, n) not in out:
         out.append((0, n))
     return out
@@ -211,7 +231,12 @@ def _unary(parts: Sequence[_Part], probs: np.ndarray, line_h: float, w: Weights,
 
 
 def _pair(left: Sequence[_Part], right: Sequence[_Part], line_h: float, w: Weights) -> float:
-    a, b = _union(left), _union(right)
+    return _pair_boxes(_union(left), _union(right), line_h, w)
+
+
+def _pair_boxes(a: tuple[float, float, float, float], b: tuple[float, float, float, float],
+                line_h: float, w: Weights) -> float:
+    """The cost of two neighbouring digits with these boxes: sharing much of their x-extent."""
     shared = min(a[2], b[2]) - max(a[0], b[0])
     if shared <= 0:
         return w.gap_bonus * min(-shared / line_h, w.gap_cap)
@@ -221,28 +246,33 @@ def _pair(left: Sequence[_Part], right: Sequence[_Part], line_h: float, w: Weigh
 
 def choose(models: DrawingRecognizer, candidates: Candidates, weights: Weights = WEIGHTS) -> NumberReading:
     """The reading of the best split of scored candidates under ``weights``."""
-    split = best_split(candidates.parts, candidates.probs, candidates.whole, weights)
+    split = best_split(candidates.parts, candidates.probs, weights)
     c = candidates
     return _assemble(models, c.parts, split, c.scored, c.minus, c.point, c.pad)
 
 
-def best_split(parts: Sequence[_Part], scores: dict[tuple[int, int], np.ndarray], whole: bool,
+def best_split(parts: Sequence[_Part], scores: dict[tuple[int, int], np.ndarray],
                weights: Weights = WEIGHTS) -> list[tuple[int, int]]:
-    """The highest-scoring split of the ordered parts into runs, given each run's probabilities."""
+    """The highest-scoring split of the ordered parts into runs, given each candidate run's
+    probabilities (every single part among them, so some split always exists)."""
     n = len(parts)
     line_h = _line_height(parts)
     rank = {p.index: r for r, p in enumerate(sorted(parts, key=lambda p: p.index))}  # writing order
     best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}
-    for i, j in sorted(_windows(n, whole), key=lambda ij: (ij[1], ij[0])):
+    ending: dict[int, list[tuple[int, int]]] = {}  # end -> runs ending there, already solved
+    boxes = {ij: _union(parts[ij[0]:ij[1]]) for ij in scores}
+    for i, j in sorted(scores, key=lambda ij: (ij[1], -ij[0])):
         u = _unary(parts[i:j], scores[(i, j)], line_h, weights, rank)
         if i == 0:
-            best[(i, j)] = (u, None)
-            continue
-        options = [(s + _pair(parts[h:i], parts[i:j], line_h, weights), (h, i))
-                   for (h, e), (s, _) in best.items() if e == i]
-        if options:
+            best[(i, j)] = (u + (weights.one_bonus if j == n else 0.0), None)
+        else:
+            options = [(best[prev][0] + _pair_boxes(boxes[prev], boxes[(i, j)], line_h, weights), prev)
+                       for prev in ending.get(i, ())]
+            if not options:
+                continue
             s, prev = max(options, key=lambda o: o[0])
             best[(i, j)] = (s + u, prev)
+        ending.setdefault(j, []).append((i, j))
     end = max((k for k in best if k[1] == n), key=lambda k: best[k][0])
     split = []
     while end is not None:
@@ -364,7 +394,7 @@ class NumberReader:
         everything = len(parts) == sum(1 for s in drawing.strokes if s.points)
         out: dict[tuple[int, int], _Scored] = {}
         todo: list[tuple[tuple[int, int], tuple, Drawing]] = []
-        for i, j in _windows(len(parts), whole):
+        for i, j in _windows(parts, whole):
             indices = sorted(p.index for p in parts[i:j])
             full = everything and j - i == len(parts)  # the whole drawing: rendered as today, on its canvas
             key = (tuple(keys[k] for k in indices), full and (drawing.width, drawing.height))
@@ -458,7 +488,7 @@ def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReadi
     rest, minus, point, whole = _segment(parts)
     if not rest:
         return None
-    windows = _windows(len(rest), whole)
+    windows = _windows(rest, whole)
     owner = _nearest_owner(ink, labels)
     inputs = []
     for i, j in windows:
