@@ -43,12 +43,13 @@ def to_page(canvas, p: tuple[float, float]) -> QPoint:
     return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
 
 
-def press_and_move(canvas, points: list[tuple[float, float]]) -> QPoint:
-    """Pen-down and moves of one stroke with real QTest events; returns where to release."""
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, points[0]))
+def press_and_move(canvas, points: list[tuple[float, float]], where=to_widget) -> QPoint:
+    """Pen-down and moves of one stroke with real QTest events; returns where to release.
+    ``where`` maps the points to the widget (``to_page``: 0..1 across the whole page)."""
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where(canvas, points[0]))
     for p in points[1:]:
-        QTest.mouseMove(canvas, to_widget(canvas, p))
-    return to_widget(canvas, points[-1])
+        QTest.mouseMove(canvas, where(canvas, p))
+    return where(canvas, points[-1])
 
 
 def release(canvas, where: QPoint) -> None:

@@ -759,7 +759,7 @@ class Canvas(QWidget):
         painter.drawRoundedRect(paper, 10, 10)
         painter.drawImage(QRectF(event.rect()), self._display, QRectF(self._source_rect(event.rect())))
         if self._marks:
-            self._paint_marks(painter)
+            self._paint_marks(painter, event.rect())
         if self.is_empty():
             hint = QColor(palette.color(QPalette.ColorRole.PlaceholderText))
             painter.setPen(hint)
@@ -769,25 +769,29 @@ class Canvas(QWidget):
             painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, self.hint)
         painter.end()
 
-    def _paint_marks(self, painter: QPainter) -> None:
-        """Each digit's box, rounded, in the accent colour (dashed and warm when not sure, filled when selected)."""
+    def _paint_marks(self, painter: QPainter, area: QRect) -> None:
+        """Each digit's box in the accent colour (warm when not sure, tinted when
+        selected); only the boxes that cross the repainted area."""
         palette = self.palette()
         accent = palette.color(QPalette.ColorRole.Highlight)
         warn = QColor(214, 120, 20)
         transform = self._transform()
         painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # crisp lines, and several times faster
         for mark in self._marks:
-            rect = transform.mapRect(QRectF(*mark.box)).adjusted(-3, -3, 3, 3)
+            rect = transform.mapRect(QRectF(*mark.box)).adjusted(-3, -3, 3, 3).toAlignedRect()
+            if not rect.adjusted(-2, -2, 2, 2).intersects(area):
+                continue
             colour = QColor(warn if mark.not_sure else accent)
-            colour.setAlpha(230 if mark.selected else 120)
-            pen = QPen(colour, 2.0 if mark.selected else 1.2)
-            if mark.not_sure:
-                pen.setStyle(Qt.PenStyle.DashLine)
-            painter.setPen(pen)
-            fill = QColor(colour)
-            fill.setAlpha(28 if mark.selected else 0)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(rect, 6, 6)
+            colour.setAlpha(230 if mark.selected else 130)
+            painter.setPen(QPen(colour, 2.0 if mark.selected else 1.2))
+            if mark.selected:
+                fill = QColor(colour)
+                fill.setAlpha(28)
+                painter.setBrush(fill)
+            else:
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect)
         painter.restore()
 
     def _source_rect(self, rect: QRect) -> QRect:

@@ -27,7 +27,7 @@ from digitpad.drawing import Drawing, Stroke
 from digitpad.drawing_recognizer import DrawingRecognizer
 from digitpad.number import IMAGE_INK_LEVEL, NumberReader, NumberReading, label_components, read_number_image
 from digitpad.preprocess import preprocess
-from digitpad.render import render_cost
+from digitpad.render import DEFAULT_STROKE_WIDTH
 from digitpad.recognizer import DEFAULT_NOT_SURE_THRESHOLD, ModelError, Prediction, Recognizer
 
 #: Ink and strokes of the start-up run (a line), so both models' buffers are allocated before the first stroke.
@@ -35,10 +35,11 @@ _WARM_UP = (np.pad(np.eye(20, dtype=np.uint8) * 255, 4),
             Drawing(28, 28, [Stroke([(4.0, 4.0, 1.0), (23.0, 23.0, 1.0)])]))
 
 
-#: Drawings costlier than this to render (render.render_cost; a 10-digit number is ~1.6 M) are
-#: read as one digit only: the number search renders every stroke in several groups, which for
-#: the costliest drawings the window accepts would take seconds on the UI thread.
-NUMBER_COST_LIMIT = 3_000_000
+#: Drawings with more ink than this (pixels: stroke length x pen width; a 10-digit number is
+#: 15,000-40,000, a wide page inked edge to edge ~250,000) are read as one digit only: the number search
+#: paints every stroke in several groups, which for the costliest drawings the window accepts
+#: (long strokes criss-crossing the page) would take seconds on the UI thread.
+NUMBER_INK_LIMIT = 400_000
 #: Pictures with more ink blobs than this (noise, a photo of a page) are read as one digit only:
 #: each blob is cut out of the whole image several times.
 NUMBER_MAX_BLOBS = 24
@@ -49,7 +50,7 @@ class Outcome:
     """What one prediction produced; every field the widgets need, nothing more."""
 
     model_input: np.ndarray | None  # (1, 1, 28, 28) float32, None when the canvas is blank
-    prediction: Prediction | None  # None when blank or when the model is unavailable
+    prediction: Prediction | None  # the whole drawing as one digit; None when blank, without a model, or for a number
     latency_ms: float  # preprocess + model(s)
     error: str | None = None
     not_sure_threshold: float = DEFAULT_NOT_SURE_THRESHOLD  # the rule of the model(s) that answered
@@ -64,6 +65,18 @@ class Outcome:
     def several(self) -> bool:
         """True when the drawing reads as more than one symbol (a number, not a digit)."""
         return self.number is not None and len(self.number.digits) > 1
+
+
+def ink_area(drawing: Drawing) -> float:
+    """Roughly how many pixels the strokes paint (length x pen width, overlaps counted twice):
+    what searching a drawing for a number costs, where render_cost mostly counts points."""
+    total = 0.0
+    for stroke in drawing.strokes:
+        if len(stroke.points) > 1:
+            xy = np.asarray(stroke.points, dtype=np.float64)[:, :2]
+            length = float(np.hypot(*np.diff(xy, axis=0).T).sum())
+            total += length * (stroke.width if stroke.width is not None else DEFAULT_STROKE_WIDTH)
+    return total
 
 
 def _single_digit(number: NumberReading | None) -> np.ndarray | None:
@@ -107,8 +120,9 @@ class Predictor:
 
     def run(self, ink: np.ndarray, drawing: Drawing | None = None) -> Outcome:
         """Canvas ink (2-D uint8, ink bright) and the strokes it was painted from (None for a
-        picture) -> Outcome.  ``prediction`` is always the whole drawing read as one digit;
-        ``number`` the drawing read as a number."""
+        picture) -> Outcome: ``number`` is the drawing read as a number; ``prediction`` the
+        whole drawing read as one digit, left out (None) when it reads as several symbols, so
+        a pen-up on a number costs only the reader's one call per model."""
         start = time.perf_counter()
         model_input = preprocess(ink)
         if model_input is None:
@@ -117,15 +131,17 @@ class Predictor:
             return Outcome(model_input, None, (time.perf_counter() - start) * 1000.0, self.error)
         try:
             number = self._read_number(ink, drawing)
-            probs = _single_digit(number)
-            if probs is not None:  # one digit: the reader's call already gave the whole-drawing answer
-                fused = drawing is not None and self.models.fused
-            else:
+            fused = drawing is not None and self.models.fused  # strokes are read by both models when fitted
+            if number is not None and len(number.digits) > 1:
+                prediction = None
+            elif (probs := _single_digit(number)) is not None:  # the reader's call gave the whole-drawing answer
+                prediction = Prediction(probs)
+            else:  # nothing read as a number (too much ink, a lone dot or dash): the whole drawing, as ever
                 batch, fused_rows = self.models.predict_batch(model_input, [drawing])
-                probs, fused = batch[0], bool(fused_rows[0])
+                prediction, fused, number = Prediction(batch[0]), bool(fused_rows[0]), None
         except ModelError as exc:
             return Outcome(model_input, None, (time.perf_counter() - start) * 1000.0, str(exc))
-        return Outcome(model_input, Prediction(probs), (time.perf_counter() - start) * 1000.0, None,
+        return Outcome(model_input, prediction, (time.perf_counter() - start) * 1000.0, None,
                        self.models.threshold(fused), fused, number)
 
     def _read_number(self, ink: np.ndarray, drawing: Drawing | None) -> NumberReading | None:
@@ -133,7 +149,7 @@ class Predictor:
         read (a drawing too costly to render piecewise): the whole-drawing answer still stands."""
         try:
             if drawing is not None:
-                if render_cost(drawing, limit=NUMBER_COST_LIMIT) > NUMBER_COST_LIMIT:
+                if not ink_area(drawing) <= NUMBER_INK_LIMIT:  # (NaN: not read either)
                     return None
                 return self.reader.read(drawing)
             if label_components(ink >= IMAGE_INK_LEVEL)[1] > NUMBER_MAX_BLOBS:

@@ -442,10 +442,10 @@ class MainWindow(QMainWindow):
     def number_text(self) -> str:
         """What Copy puts on the clipboard: the number read, or the single digit ('' when blank)."""
         outcome = self.last_outcome
+        if outcome is not None and outcome.several:
+            return outcome.number.text
         if outcome is None or outcome.prediction is None:
             return ""
-        if outcome.number is not None:
-            return outcome.number.text
         return str(outcome.prediction.digit)
 
     def copy_number(self) -> None:
@@ -472,7 +472,7 @@ class MainWindow(QMainWindow):
 
     def _show_number(self, outcome: Outcome | None) -> None:
         """The number view and the digit boxes follow the reading (boxes only for several symbols)."""
-        number = outcome.number if outcome is not None and outcome.prediction is not None else None
+        number = outcome.number if outcome is not None and (outcome.several or outcome.prediction is not None) else None
         if number is None:
             self.number_view.set_symbols(
                 [Symbol(str(outcome.prediction.digit), outcome.prediction.confidence,
@@ -513,6 +513,10 @@ class MainWindow(QMainWindow):
             self.chart.clear(f"The model could not be loaded, so nothing is recognised.\n\n{error}\n\nDrawing still works.")
             self.latency_label.setText("no model")
             return
+        if outcome is not None and outcome.several:
+            self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
+            self._show_selected(outcome)
+            return
         if outcome is None or outcome.blank or outcome.prediction is None:
             self.verdict.show_hint(EMPTY_TEXT)
             self.chart.clear()
@@ -520,9 +524,6 @@ class MainWindow(QMainWindow):
                 self.latency_label.setText("")
             return
         self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
-        if outcome.several:
-            self._show_selected(outcome)
-            return
         pred = outcome.prediction
         self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold)
         self.chart.set_probabilities(pred.probs)
