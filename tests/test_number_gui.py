@@ -165,3 +165,17 @@ def test_wide_drawing_save_open_round_trip(qtbot, tmp_path):
     assert window.number_view.text == "12"
     loaded = drawing_io.load(path)
     assert (loaded.width, loaded.height) == size
+
+
+def test_a_number_keeps_its_reading_while_the_next_stroke_is_drawn(qtbot):
+    window = make_window(qtbot, size=(980, 640))
+    write(qtbot, window, "12")
+    shown = window.last_outcome
+    canvas = window.canvas
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_page(canvas, (0.7, 0.3)))
+    for i in range(1, 8):
+        QTest.mouseMove(canvas, to_page(canvas, (0.7, 0.3 + 0.05 * i)))
+        qtbot.wait(20)  # the live refresh (every 50 ms) fires meanwhile
+    assert window.last_outcome is shown and window.number_view.text == "12"  # no whole-drawing guess flashes
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_page(canvas, (0.7, 0.65)))
+    assert window.last_outcome is not shown and len(window.number_view.text) == 3

@@ -118,11 +118,13 @@ class Predictor:
     def metadata(self) -> dict:
         return dict(self.recognizer.metadata) if self.recognizer is not None else {}
 
-    def run(self, ink: np.ndarray, drawing: Drawing | None = None) -> Outcome:
+    def run(self, ink: np.ndarray, drawing: Drawing | None = None, as_number: bool = True) -> Outcome:
         """Canvas ink (2-D uint8, ink bright) and the strokes it was painted from (None for a
         picture) -> Outcome: ``number`` is the drawing read as a number; ``prediction`` the
         whole drawing read as one digit, left out (None) when it reads as several symbols, so
-        a pen-up on a number costs only the reader's one call per model."""
+        a pen-up on a number costs only the reader's one call per model.  ``as_number=False``:
+        the whole drawing as one digit only (the live preview while a stroke is drawn: the
+        number search renders the changing stroke in every group, too costly 20 times a second)."""
         start = time.perf_counter()
         model_input = preprocess(ink)
         if model_input is None:
@@ -130,7 +132,7 @@ class Predictor:
         if self.models is None or self.reader is None:
             return Outcome(model_input, None, (time.perf_counter() - start) * 1000.0, self.error)
         try:
-            number = self._read_number(ink, drawing)
+            number = self._read_number(ink, drawing) if as_number else None
             fused = drawing is not None and self.models.fused  # strokes are read by both models when fitted
             if number is not None and len(number.digits) > 1:
                 prediction = None

@@ -427,15 +427,19 @@ class MainWindow(QMainWindow):
 
     def _on_ink_changed(self, final: bool) -> None:
         """Pen-up / edits (final) and the throttled live refresh while drawing."""
-        self.predict_now()
+        self.predict_now(final)
         if final:
             self._end_state_message()
             self._update_title()
             self._update_actions()
             self._autosave_now()
 
-    def predict_now(self) -> Outcome:
-        outcome = self.predictor.run(self.canvas.ink_array(), self.canvas.strokes_shown())
+    def predict_now(self, final: bool = True) -> Outcome | None:
+        """Read the canvas and show it.  While a stroke is drawn (not ``final``) a single digit
+        is previewed live as ever; a number keeps its last reading until the pen lifts."""
+        if not final and self.last_outcome is not None and self.last_outcome.several:
+            return self.last_outcome
+        outcome = self.predictor.run(self.canvas.ink_array(), self.canvas.strokes_shown(), as_number=final)
         self._show_outcome(outcome)
         return outcome
 
