@@ -112,9 +112,9 @@ def test_2025_copy_and_undo_follow_the_canvas(qtbot):
     activate(qtbot, window)
     write(qtbot, window, "2025", height=0.35, gap=0.3)
     assert window.number_view.text == "2025"
-    # The least confident digit is selected by default.
+    # By default the first digit the model is not sure of is selected, else the first.
     digits = window.last_outcome.number.digits
-    assert window.selected_digit == min(range(4), key=lambda i: digits[i].confidence)
+    assert window.selected_digit == next((i for i, d in enumerate(digits) if d.not_sure), 0)
     QTest.keySequence(window, QKeySequence("Ctrl+C"))
     assert QApplication.clipboard().text() == "2025"
     QTest.keySequence(window, QKeySequence("Ctrl+Z"))  # the last 5 was one stroke

@@ -779,7 +779,7 @@ class Canvas(QWidget):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # crisp lines, and several times faster
         for mark in self._marks:
-            rect = transform.mapRect(QRectF(*mark.box)).adjusted(-3, -3, 3, 3).toAlignedRect()
+            rect = transform.mapRect(QRectF(*mark.box)).toAlignedRect()  # (the box already covers the pen)
             if not rect.adjusted(-2, -2, 2, 2).intersects(area):
                 continue
             colour = QColor(warn if mark.not_sure else accent)

@@ -470,9 +470,10 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _default_digit(outcome: Outcome) -> int:
-        """The least confident digit (the one worth checking; the first of equals)."""
+        """The first digit the model is not sure of (the one worth checking), else the first digit."""
         digits = outcome.number.digits
-        return min(range(len(digits)), key=lambda i: (digits[i].probs is None, digits[i].confidence, i))
+        unsure = [i for i, d in enumerate(digits) if d.not_sure]
+        return unsure[0] if unsure else next((i for i, d in enumerate(digits) if d.probs is not None), 0)
 
     def _show_number(self, outcome: Outcome | None) -> None:
         """The number view and the digit boxes follow the reading (boxes only for several symbols)."""
