@@ -68,8 +68,9 @@ def main() -> int:
             app.processEvents()
         # Each stroke a little apart from the last time the same shape was drawn: nothing is served
         # from a cache (the number reader keeps scored strokes), every pen-up pays the models.
-        shift = 0.003 * (i // 3 % 50)
-        points = [(x + shift, y + shift / 2) for x, y in stroke_points(i, n=24)]
+        k = i // 3  # a new place, a pixel or more apart, for each drawing of a run (up to 1,200 strokes)
+        dx, dy = 0.0025 * (k % 20), 0.0025 * (k // 20 % 20)
+        points = [(x + dx, y + dy) for x, y in stroke_points(i, n=24)]
         t = time.perf_counter()
         where = press_and_move(canvas, points)
         move_ms = (time.perf_counter() - t) * 1000 / len(points)

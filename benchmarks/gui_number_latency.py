@@ -55,7 +55,9 @@ def main() -> int:
     for n in range(args.numbers + 1):
         canvas.clear()
         app.processEvents()
-        for stroke in number_strokes(args.text, canvas.logical_size, height=args.height, gap=0.25, left=0.03):
+        # Each time a pixel or more apart: the reader's cache must not serve strokes seen before.
+        left, top = 0.02 + 0.003 * (n % 10), 0.25 + 0.004 * (n // 10 % 10)
+        for stroke in number_strokes(args.text, canvas.logical_size, height=args.height, gap=0.25, left=left, top=top):
             points = [stroke[0]] + [(a[0] + (b[0] - a[0]) * t / 3, a[1] + (b[1] - a[1]) * t / 3)
                                     for a, b in zip(stroke, stroke[1:]) for t in (1, 2, 3)]
             where = press_and_move(canvas, points, to_page)

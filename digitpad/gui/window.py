@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
         self.width_slider = QSlider(Qt.Orientation.Horizontal)
         self.width_slider.setRange(MIN_STROKE_WIDTH, MAX_STROKE_WIDTH)
         self.width_slider.setValue(int(self.settings.stroke_width))
-        self.width_slider.setToolTip("Width of the next stroke (canvas units; the canvas is 280 wide)")
+        self.width_slider.setToolTip("Width of the next stroke (canvas units; the canvas is 280 high)")
         self.width_slider.setAccessibleName("Pen width")
         self.width_slider.setMinimumWidth(80)
         self.width_slider.setMaximumWidth(200)
