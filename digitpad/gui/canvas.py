@@ -386,9 +386,13 @@ class Canvas(QWidget):
     def set_marks(self, marks: list[DigitMark] | tuple[DigitMark, ...]) -> None:
         """Boxes painted over the ink (the digits of a number); an empty list removes them."""
         marks = tuple(marks)
-        if marks != self._marks:
-            self._marks = marks
-            self.update()
+        if marks == self._marks:
+            return
+        changed = set(marks).symmetric_difference(self._marks)  # only boxes that come, go or change
+        self._marks = marks
+        transform = self._transform()
+        for mark in changed:
+            self.update(transform.mapRect(QRectF(*mark.box)).toAlignedRect().adjusted(-3, -3, 3, 3))
 
     @property
     def marks(self) -> tuple[DigitMark, ...]:
