@@ -179,3 +179,35 @@ def test_a_number_keeps_its_reading_while_the_next_stroke_is_drawn(qtbot):
     assert window.last_outcome is shown and window.number_view.text == "12"  # no whole-drawing guess flashes
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_page(canvas, (0.7, 0.65)))
     assert window.last_outcome is not shown and len(window.number_view.text) == 3
+
+
+def test_the_autosaved_page_comes_back_as_a_page_that_keeps_its_ink(qtbot, data_dir):
+    from digitpad.gui.autosave import Autosave
+
+    autosave = Autosave(data_dir)
+    stroke = drawing_io.Stroke([(600.0, 60.0, 1.0), (600.0, 220.0, 1.0)], 18.0)  # ink at x = 600 on a 700-wide page
+    autosave.submit(drawing_io.Drawing(700, 280, [stroke]))
+    assert autosave.flush()
+    autosave.release()
+    autosave.deleteLater()
+    window = make_window(qtbot, size=(700, 640))  # a window whose page would be narrower than the ink
+    assert window.restored and window.canvas.fits_widget()
+    assert window.canvas.logical_size[0] >= 600 + 18 / 2  # the ink is kept whole
+    window.resize(1600, 640)
+    qtbot.wait(20)
+    assert window.canvas.logical_size[0] > 700  # and the page follows the window again
+
+
+def test_digit_boxes_are_painted_on_the_canvas(qtbot):
+    window = make_window(qtbot, size=(980, 640))
+    write(qtbot, window, "12")
+    canvas = window.canvas
+    image = canvas.grab().toImage()
+    accent = canvas.palette().color(canvas.palette().ColorRole.Highlight)
+    box = canvas.paper_rect()  # logical -> widget: the paper fills the widget
+    scale = box.height() / canvas.logical_size[1]
+    x, y, w, h = window.last_outcome.number.digits[1].box  # not selected: a thin accent line
+    left, middle = round(box.x() + x * scale), round(box.y() + (y + h / 2) * scale)
+    colours = [image.pixelColor(left + dx, middle) for dx in (-1, 0, 1)]
+    assert any(abs(c.blue() - c.red()) > 40 and c.blue() > c.red() for c in colours), [c.name() for c in colours]
+    assert accent.blue() > accent.red()
