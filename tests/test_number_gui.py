@@ -211,3 +211,16 @@ def test_digit_boxes_are_painted_on_the_canvas(qtbot):
     colours = [image.pixelColor(left + dx, middle) for dx in (-1, 0, 1)]
     assert any(abs(c.blue() - c.red()) > 40 and c.blue() > c.red() for c in colours), [c.name() for c in colours]
     assert accent.blue() > accent.red()
+
+
+def test_a_two_stroke_digit_read_by_the_number_reader_equals_the_whole_drawing_answer(qtbot, models):
+    window = make_window(qtbot, size=(980, 640))
+    write(qtbot, window, "4", height=0.6)
+    outcome = window.last_outcome
+    assert outcome.number is not None and outcome.number.text == "4" and not outcome.several
+    drawing = window.canvas.drawing()
+    assert len(drawing.strokes) == 2
+    probs, fused = models.predict_batch(preprocess(window.canvas.ink_array()), [drawing])
+    np.testing.assert_array_equal(window.chart.probabilities, probs[0].astype(float).tolist())
+    assert outcome.fused == bool(fused[0])
+    np.testing.assert_array_equal(outcome.model_input, preprocess(render(drawing)))
