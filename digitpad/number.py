@@ -31,7 +31,7 @@ import numpy as np
 from digitpad.drawing import Drawing, Stroke
 from digitpad.drawing_recognizer import DrawingRecognizer
 from digitpad.preprocess import preprocess
-from digitpad.render import DEFAULT_STROKE_WIDTH, check_renderable, render
+from digitpad.render import DEFAULT_STROKE_WIDTH, MAX_RENDER_COST, MAX_RENDER_SIDE, check_renderable, render, render_cost
 
 #: Most strokes (or image components) one digit may have.
 MAX_GROUP = 4
@@ -364,6 +364,7 @@ class NumberReader:
         self.width = width
         self.weights = weights
         self._cache: OrderedDict[tuple, _Scored] = OrderedDict()
+        self._costs: dict[tuple, float] = {}
         self.scored_last = 0  # candidates the last read sent to the models (0: all from the cache)
 
     def read(self, drawing: Drawing) -> NumberReading | None:
@@ -380,13 +381,31 @@ class NumberReader:
         parts = _stroke_parts(drawing)
         if not parts:
             return None
-        check_renderable(drawing, self.width)
+        self._check_renderable(drawing)
         rest, minus, point, whole = _segment(parts)
         if not rest:  # only a minus or a point: nothing to read as digits
             return None
         scored = self.score(drawing, rest, whole)
         pen = max(s.width if s.width is not None else self.width for s in drawing.strokes if s.points)
         return Candidates(rest, scored, whole, minus, point, pen / 2)
+
+    def _check_renderable(self, drawing: Drawing) -> None:
+        """``check_renderable`` of the whole drawing (a hostile one is refused before any candidate is
+        rendered), from per-stroke costs kept across readings: ``render_cost`` is a sum over strokes."""
+        side = (drawing.width, drawing.height)
+        total = 0.0
+        costs: dict[tuple, float] = {}
+        for s in drawing.strokes:
+            if s.points:
+                key = (_stroke_key(s, self.width), side)
+                cost = self._costs.get(key)
+                if cost is None:
+                    cost = render_cost(Drawing(drawing.width, drawing.height, [s]), self.width)
+                costs[key] = cost
+                total += cost
+        self._costs = costs  # the current drawing's strokes only
+        if total > MAX_RENDER_COST or not (0 < drawing.width <= MAX_RENDER_SIDE and 0 < drawing.height <= MAX_RENDER_SIDE):
+            check_renderable(drawing, self.width)  # raises RenderError with the full message
 
     def score(self, drawing: Drawing, parts: list[_Part], whole: bool) -> dict[tuple[int, int], _Scored]:
         """Every candidate run of ``parts`` scored, new ones in one batched call per model."""

@@ -244,3 +244,14 @@ def test_eval_numbers_on_a_tiny_jsonl(number_files):
     summary = json.loads(r.stdout)["numbers"]
     assert summary["count"] == 5 and summary["exact"] == 0.8
     assert summary["by_length"]["4"] == {"count": 1, "exact": 1.0, "digit_level": 1.0}
+
+
+def test_a_drawing_too_costly_to_render_is_refused_before_any_candidate(models):
+    from digitpad.render import MAX_RENDER_POINTS, RenderError
+
+    zigzag = [(float(i % 200), float(100 + (i % 7)), 1.0) for i in range(MAX_RENDER_POINTS // 40 + 1)]
+    drawing = dr.Drawing(400, 280, [dr.Stroke(zigzag, 16.0) for _ in range(41)])
+    reader = NumberReader(models, 16.0)
+    with pytest.raises(RenderError, match="too costly"):
+        reader.read(drawing)
+    assert reader.scored_last == 0
