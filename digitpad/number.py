@@ -77,21 +77,25 @@ class NumberReading:
 class Weights:
     """The split score's geometric costs, in units of log-probability; lengths are in line heights.
 
-    Fitted on the tuning writers of the pen-strings data (benchmarks/numbers.py --tune)."""
+    Fitted by coordinate search (benchmarks/numbers.py --tune) on the pen-strings numbers of the
+    tuning writers (not the test split), the single digits of the val-split pen-digits writers
+    (a digit must stay one digit) and synthetic numbers of those writers, at pen widths 8/16/28."""
 
-    group_cost: float = -0.1          # per digit: fewer, larger groups unless the recognizer disagrees
-    wide_cost: float = 0.4           # per line height of width beyond ``wide_from``
+    group_cost: float = -0.4          # per digit: fewer, larger groups unless the recognizer disagrees
+    wide_cost: float = 0.56           # per line height of width beyond ``wide_from``
     wide_from: float = 0.8925
     short_cost: float = 2.55          # per line height of height below ``short_from``
-    short_from: float = 0.45
+    short_from: float = 0.54
     gap_cost: float = 6.0            # per line height of blank gap inside one digit beyond ``gap_from``
     gap_from: float = 0.12
     overlap_cost: float = 1.0        # neighbours' shared x-extent, as a fraction of the narrower one
     overlap_from: float = 0.39
     gap_bonus: float = 0.0           # per line height of blank between neighbouring digits (up to ``gap_cap``)
     gap_cap: float = 0.3
+    align_cost: float = 2.0          # per line height that neighbours' bottoms differ beyond ``align_from``
+    align_from: float = 0.2
     one_bonus: float = 0.0           # the whole drawing as one digit (a digit drawn wide, a 4 written apart)
-    order_cost: float = 0.5          # per stroke written in between a digit's strokes yet not part of it
+    order_cost: float = 0.0          # per stroke written in between a digit's strokes yet not part of it
 
 
 WEIGHTS = Weights()
@@ -236,12 +240,14 @@ def _pair(left: Sequence[_Part], right: Sequence[_Part], line_h: float, w: Weigh
 
 def _pair_boxes(a: tuple[float, float, float, float], b: tuple[float, float, float, float],
                 line_h: float, w: Weights) -> float:
-    """The cost of two neighbouring digits with these boxes: sharing much of their x-extent."""
+    """The cost of two neighbouring digits with these boxes: sharing much of their x-extent, or
+    not standing on one baseline (the bar of a 5, the open top of a 4 beside its stem)."""
+    score = -w.align_cost * max(0.0, abs(a[3] - b[3]) / line_h - w.align_from)
     shared = min(a[2], b[2]) - max(a[0], b[0])
     if shared <= 0:
-        return w.gap_bonus * min(-shared / line_h, w.gap_cap)
+        return score + w.gap_bonus * min(-shared / line_h, w.gap_cap)
     narrower = max(min(a[2] - a[0], b[2] - b[0]), 0.1 * line_h)
-    return -w.overlap_cost * max(0.0, shared / narrower - w.overlap_from)
+    return score - w.overlap_cost * max(0.0, shared / narrower - w.overlap_from)
 
 
 def choose(models: DrawingRecognizer, candidates: Candidates, weights: Weights = WEIGHTS) -> NumberReading:
