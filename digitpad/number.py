@@ -44,6 +44,14 @@ PRUNE_GAP = 0.8
 #: Runs of three or more parts (rare: a crossed 7 with a serif, a 4 in three strokes) wider than
 #: this are not candidates either: in real numbers such digits are at most ~0.9 line heights wide.
 PRUNE_WIDE_MANY = 1.5
+#: Image components wider than this many line heights (touching digits) are cut at their
+#: thinnest columns where a column holds at most CUT_DEPTH stroke thicknesses of ink.
+CUT_WIDE = 1.1
+CUT_DEPTH = 1.3
+#: ... and a component alone in its image from this width on (below it, most likely one wide digit).
+CUT_WIDE_ALONE = 1.5
+#: Image components smaller than this (of the line height, both sides) are specks, not digits.
+SPECK = 0.06
 #: Pixels darker than this (of 255) are paper when an image is cut into connected components.
 IMAGE_INK_LEVEL = 48
 
@@ -494,21 +502,67 @@ def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return labels, int(ids.max()) + 1 if len(starts) else 0
 
 
+def _boxes(labels: np.ndarray, n: int) -> np.ndarray:
+    """(n, 4) x0, y0, x1, y1 (end-exclusive) of labels 1..n."""
+    ys, xs = np.nonzero(labels)
+    lab = labels[ys, xs] - 1
+    box = np.zeros((n, 4), np.int64)
+    box[:, 0:2] = np.iinfo(np.int64).max
+    np.minimum.at(box[:, 0], lab, xs)
+    np.minimum.at(box[:, 1], lab, ys)
+    np.maximum.at(box[:, 2], lab, xs + 1)
+    np.maximum.at(box[:, 3], lab, ys + 1)
+    return box
+
+
+def _cut_wide(labels: np.ndarray, n: int, line_h: float) -> tuple[np.ndarray, int]:
+    """Components wider than CUT_WIDE line heights (touching digits) cut at the thinnest columns
+    of their ink, a new label per piece; the search may join the pieces again."""
+    box = _boxes(labels, n)
+    labels = labels.copy()
+    for k in range(n):
+        x0, y0, x1, y1 = (int(v) for v in box[k])
+        if x1 - x0 <= (CUT_WIDE if n > 1 else CUT_WIDE_ALONE) * line_h:
+            continue
+        mask = labels[y0:y1, x0:x1] == k + 1
+        column = mask.sum(axis=0)
+        runs = np.maximum((np.diff(mask.astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0), 1)
+        thickness = float(np.median(column[column > 0] / runs[column > 0]))
+        allowed = np.zeros(len(column), bool)
+        edge = int(0.3 * line_h)
+        allowed[edge:len(column) - edge] = True
+        cuts: list[int] = []
+        while allowed.any():
+            x = int(np.flatnonzero(allowed)[np.argmin(column[allowed])])
+            if column[x] > CUT_DEPTH * thickness:
+                break
+            cuts.append(x)
+            allowed[max(0, x - int(0.35 * line_h)):x + int(0.35 * line_h) + 1] = False
+        for x in sorted(cuts, reverse=True):  # each piece right of a cut gets a new label
+            n += 1
+            piece = labels[y0:y1, x0 + x:x1]
+            piece[piece == k + 1] = n
+    return labels, n
+
+
 def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReading | None:
     """The number in a canvas image (uint8, ink bright): its connected components take the place
-    of strokes (DigitReading.strokes are component numbers, left to right), the image model alone
-    reads each candidate, and all the components together are exactly today's image answer."""
+    of strokes (DigitReading.strokes are component numbers, left to right; touching digits are cut
+    at their thinnest columns first; specks are left out of the search), the image model alone
+    reads each candidate, and all the digit components together are exactly today's image answer."""
     labels, n = label_components(ink >= IMAGE_INK_LEVEL)
     if n == 0:
         return None
-    parts = []
-    for k, (ys, xs) in enumerate(np.nonzero(labels == c) for c in range(1, n + 1)):
-        parts.append(_Part(k, float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)))
+    box = _boxes(labels, n)
+    labels, n = _cut_wide(labels, n, float(max((box[:, 3] - box[:, 1]).max(), 1)))
+    box = _boxes(labels, n).astype(float)
+    line_h = float(max((box[:, 3] - box[:, 1]).max(), 1.0))
+    keep = [k for k in range(n) if max(box[k, 2] - box[k, 0], box[k, 3] - box[k, 1]) >= SPECK * line_h]
     # Numbered left to right; faint edge pixels (below the ink level) belong to the nearest component.
-    order = sorted(range(n), key=lambda k: (parts[k].cx, k))
-    parts = [_Part(r, *(lambda p: (p.x0, p.y0, p.x1, p.y1))(parts[k])) for r, k in enumerate(order)]
+    order = sorted(keep, key=lambda k: (box[k, 0] + box[k, 2], k))
+    parts = [_Part(r, *box[k]) for r, k in enumerate(order)]
     relabel = np.zeros(n + 1, np.int32)
-    relabel[[k + 1 for k in order]] = np.arange(1, n + 1)
+    relabel[[k + 1 for k in order]] = np.arange(1, len(order) + 1)
     labels = relabel[labels]
     rest, minus, point, whole = _segment(parts)
     if not rest:
@@ -517,10 +571,10 @@ def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReadi
     owner = _nearest_owner(ink, labels)
     inputs = []
     for i, j in windows:
-        ids = [p.index + 1 for p in rest[i:j]]
-        if j - i == n:
+        if whole and j - i == len(rest):
             inputs.append(preprocess(ink))
         else:
+            ids = [p.index + 1 for p in rest[i:j]]
             inputs.append(preprocess(np.where(np.isin(owner, ids), ink, 0).astype(np.uint8)))
     present = [k for k, x in enumerate(inputs) if x is not None]
     probs = np.full((len(windows), 10), 0.1, np.float32)

@@ -255,3 +255,14 @@ def test_a_drawing_too_costly_to_render_is_refused_before_any_candidate(models):
     with pytest.raises(RenderError, match="too costly"):
         reader.read(drawing)
     assert reader.scored_last == 0
+
+
+def test_image_with_touching_digits_is_cut_at_the_thinnest_column(models, monkeypatch):
+    from digitpad import number
+
+    ink = render(number_drawing(["7", "2", "7"], [0.3, -0.03, 0.0]), 16.0)
+    assert label_components(ink >= number.IMAGE_INK_LEVEL)[1] == 2  # the 2 and the last 7 are one blob
+    reading = read_number_image(ink, models)
+    assert reading.text == "727" and len(reading.digits) == 3
+    monkeypatch.setattr(number, "CUT_WIDE", 99.0)  # not cut: the blob is one candidate at best
+    assert read_number_image(ink, models).text != "727"
