@@ -2,7 +2,7 @@
 
     python benchmarks/numbers.py [--strings ../shared/data/pen-strings/unipen-strings-dev.jsonl.gz]
         [--digits ../shared/data/pen-digits/unipen-dev.jsonl.gz] [--per-length 40] [--json out.json]
-    python benchmarks/numbers.py --tune      # fit number.Weights on the tuning writers, print them
+    python benchmarks/numbers.py --tune      # fit number.Weights on the tuning writers (+ val-writer single digits and synthetic numbers), print them
 
 Writers: the pen-strings writers (the ``writer`` field, one file each) are split with
 digitpad.splits' stable hash: "test" writers (buckets 0-19) are never tuned on; the others
@@ -33,6 +33,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 import argparse
 import dataclasses
 import json
+import os
 import random
 import time
 
@@ -84,11 +85,12 @@ def synth_number(digits: list[Drawing], rng: random.Random, width: float, line_h
     return Drawing(max(w, 280), int(base + 0.3 * line_h + 40), strokes)
 
 
-def synthetic_set(path: Path, per_length: int, lengths=range(2, 11), seed: int = SEED) -> list[tuple[str, Drawing]]:
-    """(label, drawing) for ``per_length`` numbers of each length, each from one test-split writer."""
+def synthetic_set(path: Path, per_length: int, lengths=range(2, 11), seed: int = SEED,
+                  split: str = "test") -> list[tuple[str, Drawing]]:
+    """(label, drawing) for ``per_length`` numbers of each length, each from one writer of ``split``."""
     by_writer: dict[str, dict[int, list[Drawing]]] = {}
     for d in iter_jsonl(path):
-        if d.label is not None and split_of(d.writer or "") == "test" and any(s.points for s in d.strokes):
+        if d.label is not None and split_of(d.writer or "") == split and any(s.points for s in d.strokes):
             by_writer.setdefault(d.writer, {}).setdefault(d.label, []).append(d)
     writers = sorted(w for w, ds in by_writer.items() if len(ds) == 10)  # writers with all ten digits
     rng = random.Random(seed)
@@ -109,7 +111,8 @@ def synthetic_set(path: Path, per_length: int, lengths=range(2, 11), seed: int =
 FIELDS = [f.name for f in dataclasses.fields(Weights)]
 
 
-def tune(models: DrawingRecognizer, drawings: list[Drawing], singles: list[Drawing], rounds: int = 4) -> Weights:
+def tune(models: DrawingRecognizer, drawings: list[Drawing], singles: list[Drawing],
+         synthetic: list[tuple[str, Drawing]], rounds: int = 4) -> Weights:
     """Coordinate search over the weights maximising exact matches (then digit level) on ``drawings``
     and on single digits (which must stay one digit) at every width; the candidates are scored
     once, only the split is redone per trial."""
@@ -118,6 +121,8 @@ def tune(models: DrawingRecognizer, drawings: list[Drawing], singles: list[Drawi
         reader = NumberReader(models, w)
         items += [(label_of(d), reader.candidates(d)) for d in drawings]
         items += [(str(d.label), reader.candidates(d)) for d in singles]
+    for k, (label, d) in enumerate(synthetic):
+        items.append((label, NumberReader(models, WIDTHS[k % len(WIDTHS)]).candidates(d)))
 
     def objective(weights: Weights, show: bool = False) -> tuple[int, float]:
         report = NumberReport()
@@ -203,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="timing passes over the 10-digit numbers")
     ap.add_argument("--tune", action="store_true", help="fit the weights on the tuning writers and print them")
     ap.add_argument("--tune-singles", type=int, default=300, help="single digits (val writers) in the tuning objective")
-    ap.add_argument("--skip-synthetic", action="store_true")
+    ap.add_argument("--tune-synthetic", type=int, default=20, help="synthetic numbers per length (val writers) in it")
+    ap.add_argument("--only", default="real,synthetic,singles,timing",
+                    help="comma-separated parts to run (default: all of real,synthetic,singles,timing)")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args(argv)
 
@@ -217,11 +224,37 @@ def main(argv: list[str] | None = None) -> int:
         singles = [d for d in iter_jsonl(args.digits) if split_of(d.writer or "") == "val" and d.label is not None]
         singles = random.Random(SEED).sample(singles, min(len(singles), args.tune_singles))
         print(f"tuning also on {len(singles)} single digits of val-split pen-digits writers")
-        weights = tune(models, tuning, singles)
+        synthetic = synthetic_set(Path(args.digits), args.tune_synthetic, split="val")
+        print(f"and on {len(synthetic)} synthetic numbers (2-10 digits) of val-split pen-digits writers")
+        weights = tune(models, tuning, singles, synthetic)
         print("fitted:", weights)
         return 0
 
+    only = set(args.only.split(","))
     out: dict = {"weights": dataclasses.asdict(WEIGHTS), "real": {}, "synthetic": {}}
+    if "real" in only:
+        real_numbers(models, strings, tuning, test, out)
+    if "synthetic" in only:
+        synthetic_numbers(models, Path(args.digits), args.per_length, out)
+    singles = [d for d in iter_jsonl(args.digits) if split_of(d.writer or "") == "test" and d.label is not None]
+    if "singles" in only:
+        single_digits(models, singles, out)
+    if "timing" in only:
+        tens = [d for label, d in synthetic_set(Path(args.digits), 30, lengths=[10], seed=SEED + 1)]
+        load_before = os.getloadavg()[0]
+        timing = time_readings(models, tens, singles[:200], args.repeats)
+        out["timing"] = timing | {"load_average": [load_before, os.getloadavg()[0]]}
+        print(f"\n(timing at load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        print("\n| timing | p50 ms | p99 ms | n |\n| --- | --- | --- | --- |")
+        for k, v in timing.items():
+            print(f"| {k} | {v['p50_ms']:.2f} | {v['p99_ms']:.2f} | {v['n']} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1))
+    return 0
+
+
+def real_numbers(models: DrawingRecognizer, strings: list[Drawing], tuning: list[Drawing], test: list[Drawing],
+                 out: dict) -> None:
     print("\n| real numbers | count | exact | digit level |\n| --- | --- | --- | --- |")
     for w in WIDTHS:
         for name, subset in (("test writers", test), ("tuning writers", tuning), ("all", strings)):
@@ -231,25 +264,32 @@ def main(argv: list[str] | None = None) -> int:
     mistakes = {m["label"] + " -> " + m["read"] for k, r in out["real"].items() if k.startswith("test") for m in r["mistakes"]}
     print("test-writer mistakes (any width):", ", ".join(sorted(mistakes)) or "none")
 
-    if not args.skip_synthetic:
-        synth = synthetic_set(Path(args.digits), args.per_length)
-        reader_by_width = {w: NumberReader(models, w) for w in WIDTHS}
-        report = NumberReport()
-        for label, d in synth:
-            r = reader_by_width[d.strokes[0].width].read(d)
-            report.add(label, r.text if r is not None else "")
-        print("\n| synthetic (test writers) | count | exact | digit level |\n| --- | --- | --- | --- |")
-        for n, r in report.by_length().items():
-            print(_row(f"{n} digits", r))
-            out["synthetic"][str(n)] = {"count": r.count, "exact": r.exact, "digit_level": r.digit_level}
-        print(_row("all lengths", report))
-        out["synthetic"]["all"] = {"count": report.count, "exact": report.exact, "digit_level": report.digit_level}
 
-        # Single digits of the test writers, read as numbers: one digit, exactly today's answer?
-        singles = [d for d in iter_jsonl(args.digits) if split_of(d.writer or "") == "test" and d.label is not None]
-        reader = NumberReader(models, 16.0)
-        x = model_inputs(singles, 16.0)
-        today = np.concatenate([models.predict_batch(x[i:i + 512], singles[i:i + 512])[0] for i in range(0, len(x), 512)])
+
+def synthetic_numbers(models: DrawingRecognizer, digits: Path, per_length: int, out: dict) -> None:
+    synth = synthetic_set(digits, per_length)
+    reader_by_width = {w: NumberReader(models, w) for w in WIDTHS}
+    report = NumberReport()
+    for label, d in synth:
+        r = reader_by_width[d.strokes[0].width].read(d)
+        report.add(label, r.text if r is not None else "")
+    print("\n| synthetic (test writers) | count | exact | digit level |\n| --- | --- | --- | --- |")
+    for n, r in report.by_length().items():
+        print(_row(f"{n} digits", r))
+        out["synthetic"][str(n)] = {"count": r.count, "exact": r.exact, "digit_level": r.digit_level}
+    print(_row("all lengths", report))
+    out["synthetic"]["all"] = {"count": report.count, "exact": report.exact, "digit_level": report.digit_level}
+
+
+def single_digits(models: DrawingRecognizer, singles: list[Drawing], out: dict) -> None:
+    """Single digits of the test writers read as numbers: one digit, exactly today's answer?"""
+    out["single_digits"] = {}
+    labels = np.asarray([d.label for d in singles])
+    for w in WIDTHS:
+        reader = NumberReader(models, float(w))
+        x = model_inputs(singles, float(w))
+        today = np.concatenate([models.predict_batch(x[i:i + 512], singles[i:i + 512])[0]
+                                for i in range(0, len(x), 512)])
         one = same = right = 0
         for d, p in zip(singles, today):
             r = reader.read(d)
@@ -257,21 +297,12 @@ def main(argv: list[str] | None = None) -> int:
             same += r is not None and len(r.digits) == 1 and np.array_equal(r.digits[0].probs, p)
             right += r is not None and r.text == str(d.label)
         n = len(singles)
-        out["single_digits"] = {"count": n, "read_as_one_digit": one / n, "identical_to_today": same / n,
-                                "number_accuracy": right / n, "today_accuracy": float((today.argmax(1) == [d.label for d in singles]).mean())}
-        print(f"\nsingle digits of test writers at 16 px: {n}; read as one digit {one / n * 100:.2f} %, "
+        row = {"count": n, "read_as_one_digit": one / n, "identical_to_today": same / n,
+               "number_accuracy": right / n, "today_accuracy": float((today.argmax(1) == labels).mean())}
+        out["single_digits"][str(w)] = row
+        print(f"single digits of test writers at {w} px: {n}; read as one digit {one / n * 100:.2f} %, "
               f"probabilities identical to today's {same / n * 100:.2f} %, accuracy as a number "
-              f"{right / n * 100:.2f} % (today {out['single_digits']['today_accuracy'] * 100:.2f} %)")
-
-        tens = [d for label, d in synthetic_set(Path(args.digits), 30, lengths=[10], seed=SEED + 1)]
-        timing = time_readings(models, tens, singles[:200], args.repeats)
-        out["timing"] = timing
-        print("\n| timing | p50 ms | p99 ms | n |\n| --- | --- | --- | --- |")
-        for k, v in timing.items():
-            print(f"| {k} | {v['p50_ms']:.2f} | {v['p99_ms']:.2f} | {v['n']} |")
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1))
-    return 0
+              f"{right / n * 100:.2f} % (today {row['today_accuracy'] * 100:.2f} %)", flush=True)
 
 
 if __name__ == "__main__":

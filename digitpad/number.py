@@ -31,7 +31,7 @@ import numpy as np
 from digitpad.drawing import Drawing, Stroke
 from digitpad.drawing_recognizer import DrawingRecognizer
 from digitpad.preprocess import preprocess
-from digitpad.render import DEFAULT_STROKE_WIDTH, check_renderable, render
+from digitpad.render import DEFAULT_STROKE_WIDTH, MAX_RENDER_COST, MAX_RENDER_SIDE, check_renderable, render, render_cost
 
 #: Most strokes (or image components) one digit may have.
 MAX_GROUP = 4
@@ -44,6 +44,14 @@ PRUNE_GAP = 0.8
 #: Runs of three or more parts (rare: a crossed 7 with a serif, a 4 in three strokes) wider than
 #: this are not candidates either: in real numbers such digits are at most ~0.9 line heights wide.
 PRUNE_WIDE_MANY = 1.5
+#: Image components wider than this many line heights (touching digits) are cut at their
+#: thinnest columns where a column holds at most CUT_DEPTH stroke thicknesses of ink.
+CUT_WIDE = 1.1
+CUT_DEPTH = 1.3
+#: ... and a component alone in its image from this width on (below it, most likely one wide digit).
+CUT_WIDE_ALONE = 1.5
+#: Image components smaller than this (of the line height, both sides) are specks, not digits.
+SPECK = 0.06
 #: Pixels darker than this (of 255) are paper when an image is cut into connected components.
 IMAGE_INK_LEVEL = 48
 
@@ -77,21 +85,25 @@ class NumberReading:
 class Weights:
     """The split score's geometric costs, in units of log-probability; lengths are in line heights.
 
-    Fitted on the tuning writers of the pen-strings data (benchmarks/numbers.py --tune)."""
+    Fitted by coordinate search (benchmarks/numbers.py --tune) on the pen-strings numbers of the
+    tuning writers (not the test split), the single digits of the val-split pen-digits writers
+    (a digit must stay one digit) and synthetic numbers of those writers, at pen widths 8/16/28."""
 
-    group_cost: float = -0.1          # per digit: fewer, larger groups unless the recognizer disagrees
-    wide_cost: float = 0.4           # per line height of width beyond ``wide_from``
+    group_cost: float = -0.4          # per digit: fewer, larger groups unless the recognizer disagrees
+    wide_cost: float = 0.56           # per line height of width beyond ``wide_from``
     wide_from: float = 0.8925
     short_cost: float = 2.55          # per line height of height below ``short_from``
-    short_from: float = 0.45
+    short_from: float = 0.54
     gap_cost: float = 6.0            # per line height of blank gap inside one digit beyond ``gap_from``
     gap_from: float = 0.12
     overlap_cost: float = 1.0        # neighbours' shared x-extent, as a fraction of the narrower one
     overlap_from: float = 0.39
     gap_bonus: float = 0.0           # per line height of blank between neighbouring digits (up to ``gap_cap``)
     gap_cap: float = 0.3
+    align_cost: float = 2.0          # per line height that neighbours' bottoms differ beyond ``align_from``
+    align_from: float = 0.2
     one_bonus: float = 0.0           # the whole drawing as one digit (a digit drawn wide, a 4 written apart)
-    order_cost: float = 0.5          # per stroke written in between a digit's strokes yet not part of it
+    order_cost: float = 0.0          # per stroke written in between a digit's strokes yet not part of it
 
 
 WEIGHTS = Weights()
@@ -236,12 +248,14 @@ def _pair(left: Sequence[_Part], right: Sequence[_Part], line_h: float, w: Weigh
 
 def _pair_boxes(a: tuple[float, float, float, float], b: tuple[float, float, float, float],
                 line_h: float, w: Weights) -> float:
-    """The cost of two neighbouring digits with these boxes: sharing much of their x-extent."""
+    """The cost of two neighbouring digits with these boxes: sharing much of their x-extent, or
+    not standing on one baseline (the bar of a 5, the open top of a 4 beside its stem)."""
+    score = -w.align_cost * max(0.0, abs(a[3] - b[3]) / line_h - w.align_from)
     shared = min(a[2], b[2]) - max(a[0], b[0])
     if shared <= 0:
-        return w.gap_bonus * min(-shared / line_h, w.gap_cap)
+        return score + w.gap_bonus * min(-shared / line_h, w.gap_cap)
     narrower = max(min(a[2] - a[0], b[2] - b[0]), 0.1 * line_h)
-    return -w.overlap_cost * max(0.0, shared / narrower - w.overlap_from)
+    return score - w.overlap_cost * max(0.0, shared / narrower - w.overlap_from)
 
 
 def choose(models: DrawingRecognizer, candidates: Candidates, weights: Weights = WEIGHTS) -> NumberReading:
@@ -364,6 +378,7 @@ class NumberReader:
         self.width = width
         self.weights = weights
         self._cache: OrderedDict[tuple, _Scored] = OrderedDict()
+        self._costs: dict[tuple, float] = {}
         self.scored_last = 0  # candidates the last read sent to the models (0: all from the cache)
 
     def read(self, drawing: Drawing) -> NumberReading | None:
@@ -380,13 +395,31 @@ class NumberReader:
         parts = _stroke_parts(drawing)
         if not parts:
             return None
-        check_renderable(drawing, self.width)
+        self._check_renderable(drawing)
         rest, minus, point, whole = _segment(parts)
         if not rest:  # only a minus or a point: nothing to read as digits
             return None
         scored = self.score(drawing, rest, whole)
         pen = max(s.width if s.width is not None else self.width for s in drawing.strokes if s.points)
         return Candidates(rest, scored, whole, minus, point, pen / 2)
+
+    def _check_renderable(self, drawing: Drawing) -> None:
+        """``check_renderable`` of the whole drawing (a hostile one is refused before any candidate is
+        rendered), from per-stroke costs kept across readings: ``render_cost`` is a sum over strokes."""
+        side = (drawing.width, drawing.height)
+        total = 0.0
+        costs: dict[tuple, float] = {}
+        for s in drawing.strokes:
+            if s.points:
+                key = (_stroke_key(s, self.width), side)
+                cost = self._costs.get(key)
+                if cost is None:
+                    cost = render_cost(Drawing(drawing.width, drawing.height, [s]), self.width)
+                costs[key] = cost
+                total += cost
+        self._costs = costs  # the current drawing's strokes only
+        if total > MAX_RENDER_COST or not (0 < drawing.width <= MAX_RENDER_SIDE and 0 < drawing.height <= MAX_RENDER_SIDE):
+            check_renderable(drawing, self.width)  # raises RenderError with the full message
 
     def score(self, drawing: Drawing, parts: list[_Part], whole: bool) -> dict[tuple[int, int], _Scored]:
         """Every candidate run of ``parts`` scored, new ones in one batched call per model."""
@@ -469,21 +502,67 @@ def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return labels, int(ids.max()) + 1 if len(starts) else 0
 
 
+def _boxes(labels: np.ndarray, n: int) -> np.ndarray:
+    """(n, 4) x0, y0, x1, y1 (end-exclusive) of labels 1..n."""
+    ys, xs = np.nonzero(labels)
+    lab = labels[ys, xs] - 1
+    box = np.zeros((n, 4), np.int64)
+    box[:, 0:2] = np.iinfo(np.int64).max
+    np.minimum.at(box[:, 0], lab, xs)
+    np.minimum.at(box[:, 1], lab, ys)
+    np.maximum.at(box[:, 2], lab, xs + 1)
+    np.maximum.at(box[:, 3], lab, ys + 1)
+    return box
+
+
+def _cut_wide(labels: np.ndarray, n: int, line_h: float) -> tuple[np.ndarray, int]:
+    """Components wider than CUT_WIDE line heights (touching digits) cut at the thinnest columns
+    of their ink, a new label per piece; the search may join the pieces again."""
+    box = _boxes(labels, n)
+    labels = labels.copy()
+    for k in range(n):
+        x0, y0, x1, y1 = (int(v) for v in box[k])
+        if x1 - x0 <= (CUT_WIDE if n > 1 else CUT_WIDE_ALONE) * line_h:
+            continue
+        mask = labels[y0:y1, x0:x1] == k + 1
+        column = mask.sum(axis=0)
+        runs = np.maximum((np.diff(mask.astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0), 1)
+        thickness = float(np.median(column[column > 0] / runs[column > 0]))
+        allowed = np.zeros(len(column), bool)
+        edge = int(0.3 * line_h)
+        allowed[edge:len(column) - edge] = True
+        cuts: list[int] = []
+        while allowed.any():
+            x = int(np.flatnonzero(allowed)[np.argmin(column[allowed])])
+            if column[x] > CUT_DEPTH * thickness:
+                break
+            cuts.append(x)
+            allowed[max(0, x - int(0.35 * line_h)):x + int(0.35 * line_h) + 1] = False
+        for x in sorted(cuts, reverse=True):  # each piece right of a cut gets a new label
+            n += 1
+            piece = labels[y0:y1, x0 + x:x1]
+            piece[piece == k + 1] = n
+    return labels, n
+
+
 def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReading | None:
     """The number in a canvas image (uint8, ink bright): its connected components take the place
-    of strokes (DigitReading.strokes are component numbers, left to right), the image model alone
-    reads each candidate, and all the components together are exactly today's image answer."""
+    of strokes (DigitReading.strokes are component numbers, left to right; touching digits are cut
+    at their thinnest columns first; specks are left out of the search), the image model alone
+    reads each candidate, and all the digit components together are exactly today's image answer."""
     labels, n = label_components(ink >= IMAGE_INK_LEVEL)
     if n == 0:
         return None
-    parts = []
-    for k, (ys, xs) in enumerate(np.nonzero(labels == c) for c in range(1, n + 1)):
-        parts.append(_Part(k, float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)))
+    box = _boxes(labels, n)
+    labels, n = _cut_wide(labels, n, float(max((box[:, 3] - box[:, 1]).max(), 1)))
+    box = _boxes(labels, n).astype(float)
+    line_h = float(max((box[:, 3] - box[:, 1]).max(), 1.0))
+    keep = [k for k in range(n) if max(box[k, 2] - box[k, 0], box[k, 3] - box[k, 1]) >= SPECK * line_h]
     # Numbered left to right; faint edge pixels (below the ink level) belong to the nearest component.
-    order = sorted(range(n), key=lambda k: (parts[k].cx, k))
-    parts = [_Part(r, *(lambda p: (p.x0, p.y0, p.x1, p.y1))(parts[k])) for r, k in enumerate(order)]
+    order = sorted(keep, key=lambda k: (box[k, 0] + box[k, 2], k))
+    parts = [_Part(r, *box[k]) for r, k in enumerate(order)]
     relabel = np.zeros(n + 1, np.int32)
-    relabel[[k + 1 for k in order]] = np.arange(1, n + 1)
+    relabel[[k + 1 for k in order]] = np.arange(1, len(order) + 1)
     labels = relabel[labels]
     rest, minus, point, whole = _segment(parts)
     if not rest:
@@ -492,10 +571,10 @@ def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReadi
     owner = _nearest_owner(ink, labels)
     inputs = []
     for i, j in windows:
-        ids = [p.index + 1 for p in rest[i:j]]
-        if j - i == n:
+        if whole and j - i == len(rest):
             inputs.append(preprocess(ink))
         else:
+            ids = [p.index + 1 for p in rest[i:j]]
             inputs.append(preprocess(np.where(np.isin(owner, ids), ink, 0).astype(np.uint8)))
     present = [k for k, x in enumerate(inputs) if x is not None]
     probs = np.full((len(windows), 10), 0.1, np.float32)

@@ -244,3 +244,25 @@ def test_eval_numbers_on_a_tiny_jsonl(number_files):
     summary = json.loads(r.stdout)["numbers"]
     assert summary["count"] == 5 and summary["exact"] == 0.8
     assert summary["by_length"]["4"] == {"count": 1, "exact": 1.0, "digit_level": 1.0}
+
+
+def test_a_drawing_too_costly_to_render_is_refused_before_any_candidate(models):
+    from digitpad.render import MAX_RENDER_POINTS, RenderError
+
+    zigzag = [(float(i % 200), float(100 + (i % 7)), 1.0) for i in range(MAX_RENDER_POINTS // 40 + 1)]
+    drawing = dr.Drawing(400, 280, [dr.Stroke(zigzag, 16.0) for _ in range(41)])
+    reader = NumberReader(models, 16.0)
+    with pytest.raises(RenderError, match="too costly"):
+        reader.read(drawing)
+    assert reader.scored_last == 0
+
+
+def test_image_with_touching_digits_is_cut_at_the_thinnest_column(models, monkeypatch):
+    from digitpad import number
+
+    ink = render(number_drawing(["7", "2", "7"], [0.3, -0.03, 0.0]), 16.0)
+    assert label_components(ink >= number.IMAGE_INK_LEVEL)[1] == 2  # the 2 and the last 7 are one blob
+    reading = read_number_image(ink, models)
+    assert reading.text == "727" and len(reading.digits) == 3
+    monkeypatch.setattr(number, "CUT_WIDE", 99.0)  # not cut: the blob is one candidate at best
+    assert read_number_image(ink, models).text != "727"
