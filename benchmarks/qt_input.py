@@ -29,17 +29,27 @@ def make_window(size: tuple[int, int] = (980, 640)):
 
 
 def to_widget(canvas, p: tuple[float, float]) -> QPoint:
-    """A point in 0..1 paper coordinates -> widget pixels."""
+    """A point in 0..1 coordinates of a square as high as the paper, centred on it -> widget
+    pixels: a digit keeps its shape however wide the page is."""
+    rect = canvas.paper_rect()
+    side = rect.height()
+    x0 = rect.x() + (rect.width() - side) / 2
+    return QPoint(round(x0 + p[0] * side), round(rect.y() + p[1] * side))
+
+
+def to_page(canvas, p: tuple[float, float]) -> QPoint:
+    """A point in 0..1 coordinates of the whole paper (x across its width) -> widget pixels."""
     rect = canvas.paper_rect()
     return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
 
 
-def press_and_move(canvas, points: list[tuple[float, float]]) -> QPoint:
-    """Pen-down and moves of one stroke with real QTest events; returns where to release."""
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(canvas, points[0]))
+def press_and_move(canvas, points: list[tuple[float, float]], where=to_widget) -> QPoint:
+    """Pen-down and moves of one stroke with real QTest events; returns where to release.
+    ``where`` maps the points to the widget (``to_page``: 0..1 across the whole page)."""
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where(canvas, points[0]))
     for p in points[1:]:
-        QTest.mouseMove(canvas, to_widget(canvas, p))
-    return to_widget(canvas, points[-1])
+        QTest.mouseMove(canvas, where(canvas, p))
+    return where(canvas, points[-1])
 
 
 def release(canvas, where: QPoint) -> None:

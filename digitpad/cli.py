@@ -116,10 +116,73 @@ def _batches(items, size: int):
         yield batch
 
 
+def _number_sources(path: Path):
+    """(name, the drawing or canvas image, or the error for that input) for one file, lazily,
+    as ``_inputs_of`` reads it but unrendered: a number is rendered a candidate digit at a time."""
+    from digitpad import drawing, images
+
+    name = str(path)
+    try:
+        if _is_jsonl(name):
+            for lineno, item in drawing.iter_jsonl_records(path):
+                yield f"{name}:{lineno}", item
+        elif _is_drawing_file(name):
+            yield name, drawing.load(path)
+        else:
+            yield name, images.load_image(path)
+    except (drawing.DrawingError, images.ImageError) as exc:
+        yield name, exc
+    except (ValueError, OSError) as exc:
+        yield name, ValueError(f"{name}: {exc}")
+
+
+def number_json(name: str, reading) -> dict:
+    """The --json object of one number (issue 14's layout): probs null for "." and "-"."""
+    return {"input": name, "text": reading.text, "confidence": round(reading.confidence, 6),
+            "not_sure": reading.not_sure,
+            "digits": [{"digit": d.symbol,
+                        "probs": None if d.probs is None else [round(float(p), 6) for p in d.probs],
+                        "strokes": list(d.strokes), "box": [round(float(v), 2) for v in d.box],
+                        "not_sure": d.not_sure} for d in reading.digits]}
+
+
+def cmd_predict_number(args: argparse.Namespace) -> int:
+    """Read the number of every input; one bad input (file or .jsonl line) costs that input only."""
+    from digitpad.drawing import Drawing, DrawingError
+    from digitpad.number import NumberReader, read_number_image
+
+    recognizer = _load_recognizer(args.model)
+    reader = NumberReader(recognizer, args.width)
+    failures = 0
+    for raw in args.files:
+        for name, source in _number_sources(Path(raw)):
+            try:
+                if isinstance(source, Exception):
+                    raise source
+                reading = reader.read(source) if isinstance(source, Drawing) else read_number_image(source, recognizer)
+                if reading is None:
+                    raise ValueError(f"{name}: no ink found (blank image)")
+            except (DrawingError, ValueError, OSError) as exc:
+                message = str(exc) if str(exc).startswith(name) else f"{name}: {exc}"
+                failures += 1
+                _error(message)
+                if args.json:
+                    print(json.dumps({"input": name, "error": message}), flush=True)
+                continue
+            if args.json:
+                print(json.dumps(number_json(name, reading)), flush=True)
+            else:
+                print(f"{name}: {reading.text}  {reading.confidence * 100:.1f} %"
+                      f"{'  (not sure)' if reading.not_sure else ''}", flush=True)
+    return 1 if failures else 0
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     """Name the digit of every input; one bad input (file or .jsonl line) costs that input only."""
     from digitpad.recognizer import Prediction
 
+    if args.number:
+        return cmd_predict_number(args)
     recognizer = _load_recognizer(args.model)
     personal = _adapt(recognizer, args.personal, args.width)
     extra = {"personal": personal} if args.personal else {}
@@ -187,8 +250,8 @@ def _print_report(report, title: str, show_writers: bool) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     from digitpad import evaluate
 
-    if not args.mnist and not args.drawings:
-        _error("eval needs --mnist DIR and/or --drawings FILE.jsonl[.gz]")
+    if not args.mnist and not args.drawings and not args.numbers:
+        _error("eval needs --mnist DIR, --drawings FILE.jsonl[.gz] and/or --numbers FILE.jsonl[.gz]")
         return 2
     recognizer = _load_recognizer(args.model)
     personal = _adapt(recognizer, args.personal, args.width)
@@ -227,9 +290,45 @@ def cmd_eval(args: argparse.Namespace) -> int:
             _print_report(report, f"drawings {source} ({args.writers} writers) at pen width {args.width:g}{adapted}",
                           show_writers=True)
             print(f"({len(report.labels)} drawings in {summary['drawings']['seconds']:.1f} s)")
+    if args.numbers:
+        summary["numbers"] = _eval_numbers(args, recognizer)
     if args.json:
         print(json.dumps(summary))
     return 0
+
+
+def _eval_numbers(args: argparse.Namespace, recognizer) -> dict:
+    """Exact match and digit level (digitpad.number_eval) by length, on labelled number drawings."""
+    from digitpad.drawing import iter_jsonl
+    from digitpad.number_eval import evaluate_numbers
+
+    source = Path(args.numbers)
+    drawings = iter_jsonl(source)
+    if args.writers != "all":
+        from digitpad.splits import split_of
+
+        drawings = (d for d in drawings if split_of(d.writer or "") == args.writers)
+    if args.limit:
+        drawings = (d for _, d in zip(range(args.limit), drawings))
+    started = time.perf_counter()
+    report = evaluate_numbers(recognizer, drawings, args.width)
+    seconds = time.perf_counter() - started
+    if not args.json:
+        print(f"numbers {source} ({args.writers} writers) at pen width {args.width:g}: exact match "
+              f"{report.exact * 100:.2f} % ({round(report.exact * report.count)}/{report.count}), "
+              f"digit level {report.digit_level * 100:.2f} %")
+        print("digit level: per position where the reading has the label's length, else "
+              "len(label) - edit distance (at least 0); summed over numbers / total label digits")
+        print("by length:")
+        for n, r in report.by_length().items():
+            print(f"  {n:>2} digits: {r.count:>5} numbers, exact {r.exact * 100:6.2f} %, "
+                  f"digit level {r.digit_level * 100:6.2f} %")
+        mistakes = report.mistakes()
+        if mistakes:
+            print(f"mistakes ({len(mistakes)}): " + ", ".join(f"{a} -> {b or '(nothing)'}" for a, b, _ in mistakes[:20])
+                  + (" ..." if len(mistakes) > 20 else ""))
+        print(f"({report.count} numbers in {seconds:.1f} s)")
+    return report.to_dict() | {"seconds": seconds, "width": args.width}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -244,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="name the digit in images (PNG/JPEG/BMP) or drawings (.digitpad/.json/.jsonl)")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--number", action="store_true",
+                   help="read a whole number (several digits, a decimal point, a leading minus) per input")
     p.add_argument("--width", type=pen_width, default=DEFAULT_STROKE_WIDTH,
                    help="pen width for drawing strokes that carry none (default %(default)s)")
     p.add_argument("--personal", metavar="SAMPLES.jsonl",
@@ -255,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--mnist", metavar="DIR", help="folder with MNIST's IDX files")
     e.add_argument("--split", choices=["test", "train"], default="test")
     e.add_argument("--drawings", metavar="FILE", help="labelled drawings, .jsonl or .jsonl.gz")
+    e.add_argument("--numbers", metavar="FILE",
+                   help="drawings of numbers labelled with strings (\"08967\"), .jsonl or .jsonl.gz: exact match "
+                        "and digit level by length")
     e.add_argument("--width", type=pen_width, default=DEFAULT_STROKE_WIDTH,
                    help="pen width for strokes that carry none (default %(default)s)")
     e.add_argument("--writers", choices=["all", "train", "val", "test"], default="all",

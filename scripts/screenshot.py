@@ -2,6 +2,7 @@
 
     python scripts/screenshot.py                      # offscreen -> docs/screenshot.png
     python scripts/screenshot.py --theme dark --out /tmp/dark.png
+    python scripts/screenshot.py --number 2025 --out /tmp/number.png   # a number, digit by digit
     xvfb-run -a python scripts/screenshot.py --platform xcb --out /tmp/x.png
 
 Uses a temporary settings file, so the user's window geometry and pen width are
@@ -37,15 +38,18 @@ DIGITS: dict[str, list[list[tuple[float, float]]]] = {
 }
 
 
-def draw_digit(canvas, strokes: list[list[tuple[float, float]]], steps: int = 6) -> None:
-    """Drive the canvas with real QTest mouse events along the polylines (interpolated)."""
+def draw_digit(canvas, strokes: list[list[tuple[float, float]]], steps: int = 6, page: bool = False) -> None:
+    """Drive the canvas with real QTest mouse events along the polylines (interpolated): in 0..1
+    coordinates of a square as high as the paper, centred on it, or (``page``) of the whole paper."""
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
     rect = canvas.paper_rect()
+    side = rect.height()
+    x0, width = (rect.x(), rect.width()) if page else (rect.x() + (rect.width() - side) / 2, side)
 
     def to_widget(p: tuple[float, float]) -> QPoint:
-        return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
+        return QPoint(round(x0 + p[0] * width), round(rect.y() + p[1] * rect.height()))
 
     for stroke in strokes:
         QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(stroke[0]))
@@ -87,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.png"))
     parser.add_argument("--digit", default="3", choices=sorted(DIGITS))
+    parser.add_argument("--number", default=None, help="write this number (digits 0-9) instead of --digit")
+    parser.add_argument("--digit-height", type=float, default=0.3, help="with --number: digit height, of the page's")
+    parser.add_argument("--select", type=int, default=None, help="with --number: click this digit (0 = first)")
     parser.add_argument("--theme", choices=["system", "light", "dark"], default="light")
     parser.add_argument("--platform", default=None, help="Qt platform plugin (default: offscreen unless set)")
     parser.add_argument("--size", default="980x640", help="window size WxH")
@@ -124,7 +131,20 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         for _ in range(5):
             app.processEvents()
-        draw_digit(window.canvas, DIGITS[args.digit])
+        if args.number:
+            from benchmarks.digit_shapes import number_strokes
+
+            strokes = number_strokes(args.number, window.canvas.logical_size, height=args.digit_height, gap=0.3)
+            draw_digit(window.canvas, strokes, page=True)
+        else:
+            draw_digit(window.canvas, DIGITS[args.digit])
+        if args.select is not None:
+            from PySide6.QtCore import QPoint, Qt
+            from PySide6.QtTest import QTest
+
+            centre = window.number_view.cell_rects()[args.select].center()
+            QTest.mouseClick(window.number_view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                             QPoint(round(centre.x()), round(centre.y())))
         deadline = time.monotonic() + 2.0
         while window.canvas.settle_pending() and time.monotonic() < deadline:  # smooth repaint after pen-up
             app.processEvents()
@@ -137,8 +157,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cannot write {args.out}", file=sys.stderr)
             return 1
         outcome = window.last_outcome
-        said = f"{outcome.prediction.digit} ({outcome.prediction.confidence:.0%})" if outcome and outcome.prediction else "nothing"
-        print(f"{args.out}: {image.width()}x{image.height()}, drew {args.digit}, model said {said}")
+        if outcome is not None and outcome.several:
+            said = outcome.number.text
+        else:
+            said = f"{outcome.prediction.digit} ({outcome.prediction.confidence:.0%})" if outcome and outcome.prediction else "nothing"
+        print(f"{args.out}: {image.width()}x{image.height()}, drew {args.number or args.digit}, model said {said}")
         window.close()
         QApplication.processEvents()
     return 0

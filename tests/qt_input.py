@@ -24,7 +24,16 @@ def make_window(qtbot, size: tuple[int, int] = (900, 600), **kwargs) -> MainWind
 
 
 def to_widget(canvas, p: tuple[float, float]) -> QPoint:
-    """A point in 0..1 paper coordinates -> widget pixels."""
+    """A point in 0..1 coordinates of a square as high as the paper, centred on it -> widget
+    pixels: a digit keeps its shape however wide the page is."""
+    rect = canvas.paper_rect()
+    side = rect.height()
+    x0 = rect.x() + (rect.width() - side) / 2
+    return QPoint(round(x0 + p[0] * side), round(rect.y() + p[1] * side))
+
+
+def to_page(canvas, p: tuple[float, float]) -> QPoint:
+    """A point in 0..1 coordinates of the whole paper (x across its width) -> widget pixels."""
     rect = canvas.paper_rect()
     return QPoint(round(rect.x() + p[0] * rect.width()), round(rect.y() + p[1] * rect.height()))
 

@@ -91,7 +91,7 @@ def named(window) -> int | None:
 def test_mouse_one_and_zero_are_named(qtbot):
     window = make_window(qtbot)
     assert window.chart.probabilities is None and window.verdict.state == "hint"
-    assert window.canvas.hint == "Draw a digit" and "Draw a digit" not in window.verdict.detail_label.text()
+    assert window.canvas.hint == "Draw a digit or a number" and "Draw a digit" not in window.verdict.detail_label.text()
     mouse_draw(window.canvas, ONE)
     assert named(window) == 1
     assert window.verdict.digit_label.text() == "1" or window.verdict.state == "not sure"
@@ -113,11 +113,14 @@ def test_canvas_model_image_equals_render_at_any_window_size(qtbot):
     drawing = window.canvas.drawing()
     assert len(drawing.strokes) == 3 and len(drawing.strokes[2].points) == 1
     ink = window.canvas.ink_array()
-    assert ink.shape == (280, 280)
+    assert ink.shape == (280, window.canvas.logical_size[0])  # a new page: 280 high, as wide as the canvas
     np.testing.assert_array_equal(ink, render(drawing))
     window.resize(1200, 900)
     qtbot.wait(10)
-    np.testing.assert_array_equal(window.canvas.ink_array(), ink)  # model input never depends on window size
+    wider = window.canvas.ink_array()  # the page may grow; the ink stays where it was
+    np.testing.assert_array_equal(wider[:, :ink.shape[1]], ink)
+    assert not wider[:, ink.shape[1]:].any()
+    np.testing.assert_array_equal(preprocess(wider), preprocess(ink))  # model input never depends on window size
     dpr = window.canvas.devicePixelRatioF()
     assert window.canvas._display.size() == window.canvas.size() * dpr
 
@@ -427,7 +430,7 @@ def test_export_png_is_dark_ink_on_white(qtbot, tmp_path):
     from PIL import Image
 
     pixels = np.array(Image.open(out).convert("L"))
-    assert pixels.shape == (280, 280)
+    assert pixels.shape == (280, window.canvas.logical_size[0])
     np.testing.assert_array_equal(pixels, 255 - window.canvas.ink_array())
 
 

@@ -124,7 +124,15 @@ def test_every_menu_shortcut_works_as_a_real_key_press(qtbot, tmp_path):
                 assert "*.png" in box["filter"] and "*.json" in box["filter"]
         return check
 
+    def copy(seq):
+        press(window, QKeySequence("Esc"))
+        mouse_draw(canvas, ONE)
+        QApplication.clipboard().clear()
+        press(window, seq)
+        assert QApplication.clipboard().text() == window.number_view.text != ""
+
     effects = {
+        "&Copy": copy,
         "&Open…": dialog("Open"),
         "&Save": dialog("Save"),  # an untitled drawing: Save asks where
         "Save &As…": dialog("Save"),

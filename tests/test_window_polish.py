@@ -128,7 +128,7 @@ def test_empty_state_is_one_invitation_on_clean_paper(qtbot):
     window = make_window(qtbot)
     texts = [w.text() for w in window.findChildren(QLabel) if w.isVisible()]
     assert not any("Draw a digit" in t for t in texts), texts  # the canvas alone invites
-    assert window.canvas.hint == "Draw a digit"
+    assert window.canvas.hint == "Draw a digit or a number"
     assert window.verdict.digit_label.text() == ""  # no stray dash
     preview = window.preview.grab().toImage()
     middle = preview.pixelColor(preview.width() // 2, preview.height() // 2)

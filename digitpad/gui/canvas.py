@@ -1,7 +1,10 @@
 """The drawing surface: pointer input -> strokes (data) -> two images painted incrementally.
 
 The drawing lives as data (:class:`~digitpad.drawing.Drawing` strokes in a
-fixed logical canvas, 280x280 by default).  Each new segment is painted with
+logical canvas).  A new drawing is 280 high and as wide as the widget's shape
+allows (at least 280), so a wide window gives a wide page to write a number on;
+the width follows later resizes but never cuts existing ink.  An opened drawing
+keeps its own size.  Each new segment is painted with
 the core's :func:`~digitpad.render.paint_segment` twice:
 
 * into the **ink image** at logical resolution (8-bit, ink bright) - the image
@@ -63,7 +66,7 @@ from digitpad.render import (
     render_cost,
 )
 
-#: Side of the logical canvas new drawings are made in (the model never sees window pixels).
+#: Height (and least width) of the logical canvas new drawings are made in (the model never sees window pixels).
 LOGICAL_SIZE = 280
 #: At most this many undo steps are kept (each is a list of references, so cheap).
 UNDO_LIMIT = 200
@@ -92,6 +95,16 @@ class CanvasState:
     extra: dict
     document: Document
     version: int
+    fits: bool = False  # a new page: its width follows the widget's shape (see Canvas._fitted_size)
+
+
+@dataclass(frozen=True)
+class DigitMark:
+    """A digit's box on the canvas (logical units, from the core's reading) and how to paint it."""
+
+    box: tuple[float, float, float, float]
+    selected: bool = False
+    not_sure: bool = False
 
 
 def _stroke_box(stroke: Stroke, width: float) -> QRectF:
@@ -138,6 +151,8 @@ class Canvas(QWidget):
         self.setAccessibleName("Drawing canvas")
 
         self._size = (LOGICAL_SIZE, LOGICAL_SIZE)
+        self._fits = True
+        self._marks: tuple[DigitMark, ...] = ()
         self._strokes: list[Stroke] = []
         self._picture: np.ndarray | None = None
         self._extra: dict = {}  # never mutated: undo steps share it
@@ -156,7 +171,7 @@ class Canvas(QWidget):
         self._display: QImage | None = None
         self._display_for: float | None = None  # the devicePixelRatio the display image was made for
         self._display_cost: tuple | None = None  # (strokes, size), their painting cost at scale 1
-        self.hint = "Draw a digit"
+        self.hint = "Draw a digit or a number"
 
         self._live = QTimer(self)
         self._live.setSingleShot(True)
@@ -247,9 +262,11 @@ class Canvas(QWidget):
         image.invertPixels()
         return image
 
-    def set_drawing(self, drawing: Drawing, document: Document | None = None) -> None:
+    def set_drawing(self, drawing: Drawing, document: Document | None = None, fit: bool = False) -> None:
         """Replace the content with a drawing, as a new document (undoable): ``document``
-        names its file (None: an untitled one).
+        names its file (None: an untitled one).  It keeps its own size unless ``fit`` (a
+        drawing made on this canvas before, e.g. the autosave of a 280-high page): then its
+        width follows the widget as a new page's does, never cutting its ink.
 
         Raises RenderError (a ValueError), before anything changes, for a canvas too large or
         a drawing too costly to paint on the UI thread (render.INTERACTIVE_RENDER_COST)."""
@@ -264,6 +281,7 @@ class Canvas(QWidget):
                 dict(drawing.extra),
                 document if document is not None else Document(),
                 self._version,
+                fit and drawing.height == LOGICAL_SIZE,
             )
         )
         self.inkChanged.emit(True)
@@ -285,7 +303,7 @@ class Canvas(QWidget):
         if self.is_empty():
             return
         self._push_undo(self._state())
-        self._restore(self._edited(strokes=(), picture=None, extra={}))
+        self._restore(self._edited(strokes=(), picture=None, extra={}, fits=self._fits or self._size[1] == LOGICAL_SIZE))
         self.inkChanged.emit(True)
 
     def reset(self) -> None:
@@ -326,7 +344,8 @@ class Canvas(QWidget):
     # ----------------------------------------------------------------- state
 
     def _state(self) -> CanvasState:
-        return CanvasState(self._size, tuple(self._strokes), self._picture, self._extra, self._document, self._version)
+        return CanvasState(self._size, tuple(self._strokes), self._picture, self._extra, self._document, self._version,
+                           self._fits)
 
     def _edited(self, **changes) -> CanvasState:
         """The current state with some fields changed (same document and version)."""
@@ -341,8 +360,10 @@ class Canvas(QWidget):
         self.historyChanged.emit()
 
     def _restore(self, state: CanvasState) -> None:
-        if state.size != self._size:
-            self._size = state.size
+        self._fits = state.fits and state.picture is None
+        size = self._fitted_size(state.strokes) if self._fits else state.size
+        if size != self._size:
+            self._size = size
         self._strokes = list(state.strokes)
         self._picture = state.picture
         self._extra = state.extra
@@ -359,6 +380,37 @@ class Canvas(QWidget):
         self.update()
 
     # ----------------------------------------------------------------- geometry
+
+    def _fitted_size(self, strokes) -> tuple[int, int]:
+        """A new page's size: 280 high, as wide as the widget's shape (at least 280), never
+        narrower than the ink's right edge."""
+        h = LOGICAL_SIZE
+        w = round(h * self.width() / self.height()) if self.height() > 0 else h
+        right = 0.0
+        for s in strokes:
+            if s.points:
+                pad = (s.width if s.width is not None else DEFAULT_STROKE_WIDTH) / 2 + 2
+                right = max(right, max(p[0] for p in s.points) + pad)
+        return max(LOGICAL_SIZE, w, math.ceil(right)), h
+
+    def fits_widget(self) -> bool:
+        """True for a new page, whose width follows the widget; False for an opened drawing or picture."""
+        return self._fits
+
+    def set_marks(self, marks: list[DigitMark] | tuple[DigitMark, ...]) -> None:
+        """Boxes painted over the ink (the digits of a number); an empty list removes them."""
+        marks = tuple(marks)
+        if marks == self._marks:
+            return
+        changed = set(marks).symmetric_difference(self._marks)  # only boxes that come, go or change
+        self._marks = marks
+        transform = self._transform()
+        for mark in changed:
+            self.update(transform.mapRect(QRectF(*mark.box)).toAlignedRect().adjusted(-3, -3, 3, 3))
+
+    @property
+    def marks(self) -> tuple[DigitMark, ...]:
+        return self._marks
 
     def _transform(self) -> QTransform:
         """Logical canvas -> widget coordinates, uniform scale, centred."""
@@ -454,8 +506,8 @@ class Canvas(QWidget):
         if self.is_empty():
             self.update()  # the hint goes: repaint all of it, not just the new stroke's rectangle
         self._before = self._state()
-        if self._picture is not None:  # drawing over a dropped picture starts a fresh drawing
-            self._restore(self._edited(strokes=(), picture=None))
+        if self._picture is not None:  # drawing over a dropped picture starts a fresh drawing, on a new page
+            self._restore(self._edited(strokes=(), picture=None, fits=True))
         if self._settle_timer.isActive():  # the previous stroke's screen repaint, before the snapshot
             self._settle_timer.stop()
             self._settle_display()
@@ -711,7 +763,10 @@ class Canvas(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._render_display()
+        if self._fits and self._source is None and self._fitted_size(self._strokes) != self._size:
+            self._restore(self._state())  # the page follows the widget (ink and display repainted)
+        else:
+            self._render_display()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -731,6 +786,8 @@ class Canvas(QWidget):
         painter.setBrush(palette.color(QPalette.ColorRole.Base))
         painter.drawRoundedRect(paper, 10, 10)
         painter.drawImage(QRectF(event.rect()), self._display, QRectF(self._source_rect(event.rect())))
+        if self._marks:
+            self._paint_marks(painter, event.rect())
         if self.is_empty():
             hint = QColor(palette.color(QPalette.ColorRole.PlaceholderText))
             painter.setPen(hint)
@@ -739,6 +796,31 @@ class Canvas(QWidget):
             painter.setFont(font)
             painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, self.hint)
         painter.end()
+
+    def _paint_marks(self, painter: QPainter, area: QRect) -> None:
+        """Each digit's box in the accent colour (warm when not sure, tinted when
+        selected); only the boxes that cross the repainted area."""
+        palette = self.palette()
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        warn = QColor(214, 120, 20)
+        transform = self._transform()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # crisp lines, and several times faster
+        for mark in self._marks:
+            rect = transform.mapRect(QRectF(*mark.box)).toAlignedRect()  # (the box already covers the pen)
+            if not rect.adjusted(-2, -2, 2, 2).intersects(area):
+                continue
+            colour = QColor(warn if mark.not_sure else accent)
+            colour.setAlpha(230 if mark.selected else 130)
+            painter.setPen(QPen(colour, 2.0 if mark.selected else 1.2))
+            if mark.selected:
+                fill = QColor(colour)
+                fill.setAlpha(28)
+                painter.setBrush(fill)
+            else:
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect)
+        painter.restore()
 
     def _source_rect(self, rect: QRect) -> QRect:
         dpr = self._display.devicePixelRatioF() if self._display is not None else 1.0

@@ -310,6 +310,14 @@ class Verdict(QWidget):
             self._set_digit_colour(QPalette.ColorRole.Highlight)
             self.detail_label.setText(f"{percent(confidence)} confident")
 
+    def show_symbol(self, symbol: str, name: str) -> None:
+        """A number's decimal point or minus: read by its shape, so no confidence to state."""
+        self.state = "symbol"
+        self.detail_label.setStyleSheet("")
+        self.digit_label.setText(symbol)
+        self._set_digit_colour(QPalette.ColorRole.Highlight)
+        self.detail_label.setText(f"{name} (read by its shape)")
+
     def show_error(self, title: str) -> None:
         self.state = "error"
         self.adapted_label.hide()

@@ -1,7 +1,9 @@
 """The main window: canvas on the left, the answer on the right, menus, shortcuts, files.
 
 Data flows one way: canvas input -> strokes -> ink image -> Predictor
-(preprocess + model) -> Outcome -> verdict, chart, preview, status bar.
+(preprocess + model, the drawing read as a number) -> Outcome -> verdict, chart,
+preview, number view, digit boxes on the canvas, status bar.  For a number, the
+verdict, chart and preview show one selected digit (a click in the number view).
 The window only wires these together and handles files and dialogs.
 """
 
@@ -23,6 +25,7 @@ from PySide6.QtGui import (
     QPalette,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -44,17 +47,19 @@ from digitpad.render import INTERACTIVE_MAX_POINTS
 from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.adapter import PersonalAdapter
 from digitpad.gui.autosave import Autosave
-from digitpad.gui.canvas import UNDO_LIMIT, Canvas
+from digitpad.gui.canvas import UNDO_LIMIT, Canvas, DigitMark
 from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
 from digitpad.gui.document import Document
 from digitpad.gui.handwriting import Handwriting, sample_id
 from digitpad.gui.image_reader import ImageReader
+from digitpad.gui.number_view import NumberView, Symbol
 from digitpad.gui.predictor import Outcome, Predictor
 from digitpad.gui.preview import ModelPreview
 from digitpad.gui.settings import MAX_STROKE_WIDTH, MIN_STROKE_WIDTH, Settings
 from digitpad.logs import data_dir
 from digitpad.personal_samples import SAMPLES_FILE, SampleStore
 from digitpad.preprocess import PREPROCESS_VERSION
+from digitpad.recognizer import Prediction
 
 log = logging.getLogger("digitpad.gui")
 
@@ -186,6 +191,7 @@ class MainWindow(QMainWindow):
         self.handwriting = Handwriting(samples if samples is not None else SampleStore(data_dir() / SAMPLES_FILE),
                                        self.settings, self)
         self.last_outcome: Outcome | None = None
+        self.selected_digit: int | None = None  # the number's symbol the answer card shows
         self.last_error: str | None = None  # the last message shown in an error box (tests read it)
         self._message_box: QMessageBox | None = None
 
@@ -248,7 +254,7 @@ class MainWindow(QMainWindow):
         if drawing is None:
             return ""
         try:
-            self.canvas.set_drawing(drawing)
+            self.canvas.set_drawing(drawing, fit=True)  # made on this canvas: the page follows the window again
         except ValueError as exc:  # too costly to paint: kept aside, never offered again, never lost
             aside = self.autosave.set_aside(".refused", f"not restored ({exc})")
             kept = f"It is kept as {aside}." if aside is not None else f"It is still in {self.autosave.path}."
@@ -278,7 +284,7 @@ class MainWindow(QMainWindow):
         self.width_slider = QSlider(Qt.Orientation.Horizontal)
         self.width_slider.setRange(MIN_STROKE_WIDTH, MAX_STROKE_WIDTH)
         self.width_slider.setValue(int(self.settings.stroke_width))
-        self.width_slider.setToolTip("Width of the next stroke (canvas units; the canvas is 280 wide)")
+        self.width_slider.setToolTip("Width of the next stroke (canvas units; the canvas is 280 high)")
         self.width_slider.setAccessibleName("Pen width")
         self.width_slider.setMinimumWidth(80)
         self.width_slider.setMaximumWidth(200)
@@ -302,9 +308,14 @@ class MainWindow(QMainWindow):
         self.tools = ToolRows([pen_label, self.width_slider, self.width_value],
                               [self.undo_button, self.redo_button, self.clear_button])
 
+        self.number_view = NumberView()
+        self.number_view.symbolClicked.connect(self.select_digit)
+
         left = QVBoxLayout()
-        left.setSpacing(10)
+        left.setSpacing(6)
         left.addWidget(self.canvas, 1)
+        left.addWidget(self.number_view)
+        left.addSpacing(4)
         left.addWidget(self.tools)
 
         self.verdict = Verdict()
@@ -389,6 +400,7 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action("&Undo", self.canvas.undo, [Std.Undo], "Undo the last stroke")
         self.redo_action = self._action("&Redo", self.canvas.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo")
         self.clear_action = self._action("&Clear", self.canvas.clear, ["Esc", "Delete"], "Clear the canvas")
+        self.copy_action = self._action("&Copy", self.copy_number, [Std.Copy], "Copy the number (or the digit) read")
         self.about_action = self._action("&About digitpad", self.show_about, [], "About digitpad and its model")
         self.practice_action = self._action("&Practice…", self.show_practice, [],
                                             "Write each digit a few times so digitpad learns your handwriting")
@@ -407,6 +419,8 @@ class MainWindow(QMainWindow):
         edit = self.menuBar().addMenu("&Edit")
         for action in (self.undo_action, self.redo_action):
             edit.addAction(action)
+        edit.addSeparator()
+        edit.addAction(self.copy_action)
         edit.addSeparator()
         edit.addAction(self.clear_action)
         hand = self.menuBar().addMenu("Hand&writing")
@@ -429,6 +443,7 @@ class MainWindow(QMainWindow):
         self.redo_button.setEnabled(self.canvas.can_redo())
         self.clear_button.setEnabled(not self.canvas.is_empty())
         self.clear_action.setEnabled(not self.canvas.is_empty())
+        self.copy_action.setEnabled(bool(self.number_text()))
 
     @property
     def current_path(self) -> Path | None:
@@ -451,20 +466,90 @@ class MainWindow(QMainWindow):
 
     def _on_ink_changed(self, final: bool) -> None:
         """Pen-up / edits (final) and the throttled live refresh while drawing."""
-        self.predict_now()
+        self.predict_now(final)
         if final:
             self._end_state_message()
             self._update_title()
             self._update_actions()
             self._autosave_now()
 
-    def predict_now(self) -> Outcome:
-        outcome = self.predictor.run(self.canvas.ink_array(), self.canvas.strokes_shown())
+    def predict_now(self, final: bool = True) -> Outcome | None:
+        """Read the canvas and show it.  While a stroke is drawn (not ``final``) a single digit
+        is previewed live as ever; a number keeps its last reading until the pen lifts."""
+        if not final and self.last_outcome is not None and self.last_outcome.several:
+            return self.last_outcome
+        outcome = self.predictor.run(self.canvas.ink_array(), self.canvas.strokes_shown(), as_number=final)
         self._show_outcome(outcome)
         return outcome
 
+    def number_text(self) -> str:
+        """What Copy puts on the clipboard: the number read, or the single digit ('' when blank)."""
+        outcome = self.last_outcome
+        if outcome is not None and outcome.several:
+            return outcome.number.text
+        if outcome is None or outcome.prediction is None:
+            return ""
+        return str(outcome.prediction.digit)
+
+    def copy_number(self) -> None:
+        text = self.number_text()
+        if not text:
+            self.statusBar().showMessage("Nothing to copy: the canvas is blank.", 4000)
+            return
+        QApplication.clipboard().setText(text)
+        self.statusBar().showMessage(f"Copied {text}", 4000)
+
+    def select_digit(self, index: int) -> None:
+        """Show one symbol of the number in the answer card (chart, verdict, preview, its box)."""
+        outcome = self.last_outcome
+        if outcome is None or not outcome.several or not 0 <= index < len(outcome.number.digits):
+            return
+        self.selected_digit = index
+        self._show_selected(outcome)
+
+    @staticmethod
+    def _default_digit(outcome: Outcome) -> int:
+        """The first digit the model is not sure of (the one worth checking), else the first digit."""
+        digits = outcome.number.digits
+        unsure = [i for i, d in enumerate(digits) if d.not_sure]
+        return unsure[0] if unsure else next((i for i, d in enumerate(digits) if d.probs is not None), 0)
+
+    def _show_number(self, outcome: Outcome | None) -> None:
+        """The number view and the digit boxes follow the reading (boxes only for several symbols)."""
+        number = outcome.number if outcome is not None and (outcome.several or outcome.prediction is not None) else None
+        if number is None:
+            self.number_view.set_symbols(
+                [Symbol(str(outcome.prediction.digit), outcome.prediction.confidence,
+                        outcome.prediction.confidence < outcome.not_sure_threshold)]
+                if outcome is not None and outcome.prediction is not None else [], None)
+            self.canvas.set_marks([])
+            return
+        symbols = [Symbol(d.symbol, None if d.probs is None else d.confidence, d.not_sure) for d in number.digits]
+        self.number_view.set_symbols(symbols, self.selected_digit)
+        if len(number.digits) > 1:
+            self.canvas.set_marks([DigitMark(d.box, i == self.selected_digit, d.not_sure)
+                                   for i, d in enumerate(number.digits)])
+        else:
+            self.canvas.set_marks([])
+
+    def _show_selected(self, outcome: Outcome) -> None:
+        """Verdict, chart and preview for the selected symbol of a number."""
+        self._show_number(outcome)
+        digit = outcome.number.digits[self.selected_digit]
+        self.preview.set_model_input(digit.model_input)
+        if digit.probs is None:
+            self.verdict.show_symbol(digit.symbol, {".": "Decimal point", "-": "Minus sign"}.get(digit.symbol, ""))
+            self.chart.clear()
+            return
+        pred = Prediction(digit.probs)
+        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold)
+        self.chart.set_probabilities(pred.probs)
+
     def _show_outcome(self, outcome: Outcome | None) -> None:
         self.last_outcome = outcome
+        self.selected_digit = self._default_digit(outcome) if outcome is not None and outcome.several else None
+        self._show_number(outcome)
+        self.copy_action.setEnabled(bool(self.number_text()))
         self.preview.set_model_input(outcome.model_input if outcome is not None else None)
         error = self.predictor.error if outcome is None else outcome.error
         if error:
@@ -472,17 +557,21 @@ class MainWindow(QMainWindow):
             self.chart.clear(f"The model could not be loaded, so nothing is recognised.\n\n{error}\n\nDrawing still works.")
             self.latency_label.setText("no model")
             return
+        if outcome is not None and outcome.several:
+            self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
+            self._show_selected(outcome)
+            return
         if outcome is None or outcome.blank or outcome.prediction is None:
             self.verdict.show_hint(EMPTY_TEXT)
             self.chart.clear()
             if outcome is not None:
                 self.latency_label.setText("")
             return
+        self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
         pred = outcome.prediction
         self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold,
                                      outcome.personal)
         self.chart.set_probabilities(pred.probs)
-        self.latency_label.setText(f"Last prediction: {outcome.latency_ms:.1f} ms")
 
     # ----------------------------------------------------------------- handwriting
 
