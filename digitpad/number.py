@@ -85,7 +85,7 @@ class NumberReading:
 class Weights:
     """The split score's geometric costs, in units of log-probability; lengths are in line heights.
 
-    Fitted by coordinate search (benchmarks/numbers.py --tune) on the pen-strings numbers of the
+    Fitted by coordinate search (benchmarks/number_reading.py --tune) on the pen-strings numbers of the
     tuning writers (not the test split), the single digits of the val-split pen-digits writers
     (a digit must stay one digit) and synthetic numbers of those writers, at pen widths 8/16/28."""
 

@@ -1,8 +1,11 @@
 """Reading whole numbers: real pen-written numbers, synthetic ones, and the cost of a reading.
 
-    python benchmarks/numbers.py [--strings ../shared/data/pen-strings/unipen-strings-dev.jsonl.gz]
+(Named number_reading.py, not numbers.py: a script's folder comes first on sys.path, and a
+benchmarks/number_reading.py would hide the standard library's ``numbers`` from every script here.)
+
+    python benchmarks/number_reading.py [--strings ../shared/data/pen-strings/unipen-strings-dev.jsonl.gz]
         [--digits ../shared/data/pen-digits/unipen-dev.jsonl.gz] [--per-length 40] [--json out.json]
-    python benchmarks/numbers.py --tune      # fit number.Weights on the tuning writers (+ val-writer single digits and synthetic numbers), print them
+    python benchmarks/number_reading.py --tune      # fit number.Weights on the tuning writers (+ val-writer single digits and synthetic numbers), print them
 
 Writers: the pen-strings writers (the ``writer`` field, one file each) are split with
 digitpad.splits' stable hash: "test" writers (buckets 0-19) are never tuned on; the others
@@ -22,20 +25,14 @@ call per model).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path and its name would hide the
-# standard library's ``numbers`` (numpy imports it): drop the folder before anything else.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import argparse
 import dataclasses
 import json
 import os
 import random
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
