@@ -242,10 +242,6 @@ def _unary(parts: Sequence[_Part], probs: np.ndarray, line_h: float, w: Weights,
     return score
 
 
-def _pair(left: Sequence[_Part], right: Sequence[_Part], line_h: float, w: Weights) -> float:
-    return _pair_boxes(_union(left), _union(right), line_h, w)
-
-
 def _pair_boxes(a: tuple[float, float, float, float], b: tuple[float, float, float, float],
                 line_h: float, w: Weights) -> float:
     """The cost of two neighbouring digits with these boxes: sharing much of their x-extent, or
