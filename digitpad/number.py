@@ -85,7 +85,7 @@ class NumberReading:
 class Weights:
     """The split score's geometric costs, in units of log-probability; lengths are in line heights.
 
-    Fitted by coordinate search (benchmarks/numbers.py --tune) on the pen-strings numbers of the
+    Fitted by coordinate search (benchmarks/number_reading.py --tune) on the pen-strings numbers of the
     tuning writers (not the test split), the single digits of the val-split pen-digits writers
     (a digit must stay one digit) and synthetic numbers of those writers, at pen widths 8/16/28."""
 
@@ -240,10 +240,6 @@ def _unary(parts: Sequence[_Part], probs: np.ndarray, line_h: float, w: Weights,
     score -= w.gap_cost * max(0.0, _max_gap(parts) / line_h - w.gap_from)
     score -= w.order_cost * (max(ranks) - min(ranks) + 1 - len(ranks))
     return score
-
-
-def _pair(left: Sequence[_Part], right: Sequence[_Part], line_h: float, w: Weights) -> float:
-    return _pair_boxes(_union(left), _union(right), line_h, w)
 
 
 def _pair_boxes(a: tuple[float, float, float, float], b: tuple[float, float, float, float],

@@ -1,6 +1,6 @@
 """Scoring number reading on labelled drawings: exact match and digit level, by length.
 
-Shared by ``digitpad eval --numbers`` and benchmarks/numbers.py.  Labels are strings
+Shared by ``digitpad eval --numbers`` and benchmarks/number_reading.py.  Labels are strings
 ("08967": a leading zero is a digit like any other).
 
 Digit level: per number, the digits read right = the positions that agree when the

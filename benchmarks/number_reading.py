@@ -1,8 +1,11 @@
 """Reading whole numbers: real pen-written numbers, synthetic ones, and the cost of a reading.
 
-    python benchmarks/numbers.py [--strings ../shared/data/pen-strings/unipen-strings-dev.jsonl.gz]
+(Named number_reading.py, not numbers.py: a script's folder comes first on sys.path, and a
+benchmarks/number_reading.py would hide the standard library's ``numbers`` from every script here.)
+
+    python benchmarks/number_reading.py [--strings ../shared/data/pen-strings/unipen-strings-dev.jsonl.gz]
         [--digits ../shared/data/pen-digits/unipen-dev.jsonl.gz] [--per-length 40] [--json out.json]
-    python benchmarks/numbers.py --tune      # fit number.Weights on the tuning writers (+ val-writer single digits and synthetic numbers), print them
+    python benchmarks/number_reading.py --tune      # fit number.Weights on the tuning writers (+ val-writer single digits and synthetic numbers), print them
 
 Writers: the pen-strings writers (the ``writer`` field, one file each) are split with
 digitpad.splits' stable hash: "test" writers (buckets 0-19) are never tuned on; the others
@@ -22,20 +25,14 @@ call per model).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path and its name would hide the
-# standard library's ``numbers`` (numpy imports it): drop the folder before anything else.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import argparse
 import dataclasses
 import json
 import os
 import random
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -44,8 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digitpad.drawing import Drawing, Stroke, iter_jsonl  # noqa: E402
 from digitpad.drawing_recognizer import DrawingRecognizer  # noqa: E402
 from digitpad.evaluate import model_inputs  # noqa: E402
-from digitpad.number import WEIGHTS, NumberReader, Weights, choose  # noqa: E402
-from digitpad.number_eval import NumberReport, evaluate_numbers, label_of  # noqa: E402
+from digitpad.number import WEIGHTS, NumberReader, Weights, choose, read_number_image  # noqa: E402
+from digitpad.number_eval import NumberReport, evaluate_numbers, label_of, report_of  # noqa: E402
+from digitpad.render import render  # noqa: E402
 from digitpad.splits import split_of  # noqa: E402
 
 HERE = Path(__file__).resolve().parent.parent
@@ -253,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _text(reading) -> str:
+    return reading.text if reading is not None else ""
+
+
 def real_numbers(models: DrawingRecognizer, strings: list[Drawing], tuning: list[Drawing], test: list[Drawing],
                  out: dict) -> None:
     print("\n| real numbers | count | exact | digit level |\n| --- | --- | --- | --- |")
@@ -261,7 +263,14 @@ def real_numbers(models: DrawingRecognizer, strings: list[Drawing], tuning: list
             report = evaluate_numbers(models, subset, w)
             out["real"][f"{name} @{w}"] = report.to_dict()
             print(_row(f"{name}, width {w}", report), flush=True)
-    mistakes = {m["label"] + " -> " + m["read"] for k, r in out["real"].items() if k.startswith("test") for m in r["mistakes"]}
+    print("\n| real numbers as images (rendered, image model alone) | count | exact | digit level |\n| --- | --- | --- | --- |")
+    for w in WIDTHS:
+        for name, subset in (("test writers", test), ("all", strings)):
+            report = report_of((label_of(d), _text(read_number_image(render(d, float(w)), models)), d.writer or "")
+                               for d in subset)
+            out["real"][f"images {name} @{w}"] = report.to_dict()
+            print(_row(f"{name}, width {w}", report), flush=True)
+    mistakes = {m["label"] + " -> " + m["read"] for k, r in out["real"].items() if k.startswith("test writers") for m in r["mistakes"]}
     print("test-writer mistakes (any width):", ", ".join(sorted(mistakes)) or "none")
 
 
