@@ -224,3 +224,24 @@ def test_a_two_stroke_digit_read_by_the_number_reader_equals_the_whole_drawing_a
     np.testing.assert_array_equal(window.chart.probabilities, probs[0].astype(float).tolist())
     assert outcome.fused == bool(fused[0])
     np.testing.assert_array_equal(outcome.model_input, preprocess(render(drawing)))
+
+
+def test_teaching_a_number_keeps_only_the_selected_digit(qtbot, data_dir):
+    """A chart row click while a digit of a number is selected keeps that digit's strokes, not the number."""
+    from digitpad.personal_samples import SAMPLES_FILE
+
+    window = make_window(qtbot, size=(980, 640))
+    write(qtbot, window, "12")
+    assert window.number_view.text == "12"
+    click_symbol(window, 1)
+    digit = window.last_outcome.number.digits[1]
+    chart = window.chart
+    centre = chart.row_rect(7).center().toPoint()
+    QTest.mouseMove(chart, centre)
+    QTest.mouseClick(chart, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    qtbot.waitUntil(lambda: not window.adapter.busy(), timeout=60000)
+    samples = list(drawing_io.iter_jsonl(data_dir / SAMPLES_FILE))
+    drawn = window.canvas.drawing().strokes
+    assert len(samples) == 1 and samples[0].label == 7
+    assert samples[0].strokes == [drawn[i] for i in digit.strokes] and len(samples[0].strokes) < len(drawn)
+    assert window.statusBar().currentMessage().startswith("Saved the selected digit as a 7")

@@ -618,7 +618,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Draw a digit first, then press its key (or click its row in the "
                                          "chart) to teach digitpad your handwriting.", 8000)
             return
-        drawing = drawing_io.Drawing(shown.width, shown.height, shown.strokes, {})  # strokes and widths only
+        strokes, what = shown.strokes, "the drawing"
+        outcome = self.last_outcome
+        if outcome is not None and outcome.several and self.selected_digit is not None:
+            chosen = outcome.number.digits[self.selected_digit]
+            if chosen.probs is None:
+                self.statusBar().showMessage("The selected mark is read by its shape, not learned: select a "
+                                             "digit of the number, then press its key.", 8000)
+                return
+            strokes, what = [shown.strokes[i] for i in chosen.strokes if i < len(shown.strokes)], "the selected digit"
+        drawing = drawing_io.Drawing(shown.width, shown.height, strokes, {})  # strokes and widths only
         try:
             sample = self.handwriting.add(drawing, digit)
         except OSError as exc:
@@ -630,7 +639,8 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot keep the sample", f"This drawing cannot be kept as a {digit}.\n\n{exc}")
             return
         n = self.handwriting.count()
-        text = f"Saved as a {digit} for your handwriting — {n} sample{'s' if n != 1 else ''}"
+        text = (f"Saved {'as' if what == 'the drawing' else what + ' as'} a {digit} for your handwriting"
+                f" — {n} sample{'s' if n != 1 else ''}")
         if not self.handwriting.adapt:
             text += " (adapting is off: Handwriting › Adapt to my handwriting)"
         self._taught = (text, sample_id(sample))
