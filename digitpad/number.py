@@ -377,15 +377,17 @@ class NumberReader:
         self._costs: dict[tuple, float] = {}
         self.scored_last = 0  # candidates the last read sent to the models (0: all from the cache)
 
-    def read(self, drawing: Drawing) -> NumberReading | None:
+    def read(self, drawing: Drawing, ink: np.ndarray | None = None) -> NumberReading | None:
         """The number in ``drawing``; None for a blank drawing.  RenderError (a ValueError) for a
-        drawing too costly to render, as ``render`` refuses it."""
-        c = self.candidates(drawing)
+        drawing too costly to render, as ``render`` refuses it.  ``ink``: the drawing already
+        rendered by :func:`digitpad.render.render` (the canvas's ink image, equal to it pixel for
+        pixel), used for the whole-drawing candidate instead of rendering the page again."""
+        c = self.candidates(drawing, ink)
         if c is None:
             return None
         return choose(self.models, c, self.weights)
 
-    def candidates(self, drawing: Drawing) -> Candidates | None:
+    def candidates(self, drawing: Drawing, ink: np.ndarray | None = None) -> Candidates | None:
         """Every candidate digit of ``drawing`` scored by the recognizer (None: no digit strokes);
         what ``best_split`` chooses from, kept apart so weights can be fitted without the models."""
         parts = _stroke_parts(drawing)
@@ -395,7 +397,7 @@ class NumberReader:
         rest, minus, point, whole = _segment(parts)
         if not rest:  # only a minus or a point: nothing to read as digits
             return None
-        scored = self.score(drawing, rest, whole)
+        scored = self.score(drawing, rest, whole, ink)
         pen = max(s.width if s.width is not None else self.width for s in drawing.strokes if s.points)
         return Candidates(rest, scored, whole, minus, point, pen / 2)
 
@@ -417,8 +419,10 @@ class NumberReader:
         if total > MAX_RENDER_COST or not (0 < drawing.width <= MAX_RENDER_SIDE and 0 < drawing.height <= MAX_RENDER_SIDE):
             check_renderable(drawing, self.width)  # raises RenderError with the full message
 
-    def score(self, drawing: Drawing, parts: list[_Part], whole: bool) -> dict[tuple[int, int], _Scored]:
-        """Every candidate run of ``parts`` scored, new ones in one batched call per model."""
+    def score(self, drawing: Drawing, parts: list[_Part], whole: bool,
+              ink: np.ndarray | None = None) -> dict[tuple[int, int], _Scored]:
+        """Every candidate run of ``parts`` scored, new ones in one batched call per model
+        (the whole drawing from ``ink`` when given: see ``read``)."""
         keys = {p.index: _stroke_key(drawing.strokes[p.index], self.width) for p in parts}
         everything = len(parts) == sum(1 for s in drawing.strokes if s.points)
         out: dict[tuple[int, int], _Scored] = {}
@@ -436,7 +440,8 @@ class NumberReader:
                 todo.append(((i, j), key, sub))
         self.scored_last = len(todo)
         if todo:
-            inputs = [preprocess(render(sub, self.width)) for _, _, sub in todo]
+            inputs = [preprocess(ink if ink is not None and sub is drawing else render(sub, self.width))
+                      for _, _, sub in todo]
             present = [k for k, x in enumerate(inputs) if x is not None]
             probs = np.full((len(todo), 10), 0.1, np.float32)
             fused = np.zeros(len(todo), bool)

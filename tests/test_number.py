@@ -94,6 +94,26 @@ def test_single_real_looking_digits_with_default_width(models):
     assert np.array_equal(reading.digits[0].probs, today(models, drawing, 22.0))
 
 
+@pytest.mark.parametrize("symbols", [["7x"], ["4"], ["1", "2"]])
+def test_ink_given_for_the_whole_drawing_reads_as_rendering_it(models, symbols, monkeypatch):
+    """The window passes its canvas ink (render(drawing) pixel for pixel): same reading, and the
+    page is not rendered a second time."""
+    drawing = number_drawing(symbols)
+    for s in drawing.strokes:
+        s.width = 16.0
+    expected = read_number(drawing, models, 16.0)
+    ink = render(drawing, 16.0)
+    import digitpad.number as number
+
+    sizes = []
+    monkeypatch.setattr(number, "render", lambda d, w: sizes.append((d.width, d.height)) or render(d, w))
+    got = NumberReader(models, 16.0).read(drawing, ink)
+    assert (drawing.width, drawing.height) not in sizes
+    assert got.text == expected.text
+    for a, b in zip(got.digits, expected.digits):
+        assert np.array_equal(a.probs, b.probs) and np.array_equal(a.model_input, b.model_input)
+
+
 def test_blank_and_symbol_only_drawings_read_nothing(models):
     assert read_number(dr.Drawing(280, 280, []), models) is None
     assert read_number(dr.Drawing(280, 280, [dr.Stroke([], 10.0)]), models) is None

@@ -193,7 +193,7 @@ class Predictor:
                     return None  # one stroke is one digit (the reader groups whole strokes): today's call is exact and cheaper
                 if not ink_area(drawing) <= NUMBER_INK_LIMIT:  # (NaN: not read either)
                     return None
-                return self.reader.read(drawing)
+                return self.reader.read(drawing, ink)  # the canvas ink is render(drawing): no second render
             if label_components(ink >= IMAGE_INK_LEVEL)[1] > NUMBER_MAX_BLOBS:
                 return None
             return read_number_image(ink, self.models)
