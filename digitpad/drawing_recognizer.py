@@ -24,11 +24,18 @@ from digitpad.drawing import Drawing
 from digitpad.files import sha256_file
 from digitpad.fusion import FusionParams, fuse
 from digitpad.personal import STATS_FILE, PersonalModel, PersonalStats, adapt, fit, load_stats
+from digitpad.personal_features import load_features, sample_digest, save_features
 from digitpad.preprocess import preprocess
 from digitpad.recognizer import ModelError, Recognizer
 from digitpad.render import DEFAULT_STROKE_WIDTH, render
 from digitpad.trajectory import trajectory_features
 from digitpad.trajectory_recognizer import TrajectoryRecognizer
+
+
+#: The feature file is rewritten by a fit that rendered several samples (a start, an import), and
+#: by single corrections only once this many were rendered since the last write: a sample missing
+#: from the file costs one render at the next start (~2 ms), a write ~10 ms of a correction.
+SAVE_FEATURES_AFTER = 16
 
 
 class DrawingRecognizer:
@@ -55,6 +62,10 @@ class DrawingRecognizer:
         #: attribute, replaced whole, so a reading on another thread never mixes two fits.
         self._personal: tuple[PersonalModel, PersonalModel | None] | None = None
         self._sample_cache: dict[tuple, tuple[np.ndarray, np.ndarray | None] | None] = {}
+        self._models_id: str | None = None
+        self._feature_file_read: Path | None = None  # the feature file already merged into _sample_cache
+        self._digests: dict[tuple, str] = {}  # sample key -> its name in the feature file
+        self._unsaved = 0  # samples rendered since the feature file was last written
 
     @classmethod
     def load(cls, image_path: str | Path | None = None, threads: int = 1) -> DrawingRecognizer:
@@ -81,16 +92,34 @@ class DrawingRecognizer:
         personal = self._personal
         return personal[0].count if personal is not None else 0
 
-    def set_personal(self, samples: Sequence[Drawing], width: float = DEFAULT_STROKE_WIDTH) -> None:
+    @property
+    def models_id(self) -> str:
+        """The sha256 of the model files whose features a cache of sample features holds."""
+        if self._models_id is None:
+            parts = [sha256_file(self.image.path)]
+            if self.trajectory is not None:
+                parts.append(sha256_file(self.trajectory.path))
+            self._models_id = ":".join(parts)
+        return self._models_id
+
+    def _digest(self, key: tuple) -> str:
+        digest = self._digests.get(key)
+        if digest is None:
+            digest = self._digests[key] = sample_digest(key)
+        return digest
+
+    def set_personal(self, samples: Sequence[Drawing], width: float = DEFAULT_STROKE_WIDTH,
+                     feature_file: Path | None = None) -> None:
         """Adapt to these labelled drawings (label 0-9; others are skipped); [] switches adaptation
         off.  Each sample is rendered with its own stroke widths, as the canvas draws it (``width``
         where a stroke carries none, as ``digitpad predict --width`` renders its inputs).  A sample's
         features are kept while it stays among the samples, so adding one to a thousand renders
-        and runs the models on that one only."""
+        and runs the models on that one only; with ``feature_file`` they are also kept on disk
+        (:mod:`digitpad.personal_features`), so the next start renders none of them."""
         labelled = [s for s in samples if s.label is not None and s.label < 10 and not s.is_empty()]
         if not labelled:
             self._personal = None
-            self._sample_cache = {}
+            self._sample_cache, self._digests, self._feature_file_read = {}, {}, None  # a later fit reads the file again
             return
         stats = self.personal_stats
         if stats is None or self.image.feature_dim != len(stats.image.center):
@@ -100,9 +129,28 @@ class DrawingRecognizer:
         wanted = set(keys)
         cache = {k: v for k, v in self._sample_cache.items() if k in wanted}
         new = [i for i, k in enumerate(keys) if k not in cache]
-        cache.update(zip([keys[i] for i in new], self._features_of([labelled[i] for i in new], width)))
+        if new and feature_file is not None and feature_file != self._feature_file_read:
+            stored = load_features(feature_file, self.models_id)  # once: later it holds nothing the memory lacks
+            self._feature_file_read = feature_file
+            for i in new:
+                found = stored.get(self._digest(keys[i]))
+                if found is not None and len(found[0]) == self.image.feature_dim:
+                    cache[keys[i]] = found
+            computed = [i for i in new if keys[i] not in cache]
+        else:
+            computed = new
+        cache.update(zip([keys[i] for i in computed], self._features_of([labelled[i] for i in computed], width)))
+        self._unsaved += len(computed)
+        if feature_file is not None and (len(computed) > 1 or self._unsaved >= SAVE_FEATURES_AFTER):
+            self._unsaved = 0
+            try:
+                save_features(feature_file, self.models_id, {self._digest(k): v for k, v in cache.items()})
+            except OSError:
+                pass  # only a cache: the next start renders the samples again
         rows = [(s.label, cache[k]) for s, k in zip(labelled, keys) if cache[k] is not None]
         self._sample_cache = cache
+        if len(self._digests) > 2 * len(cache):
+            self._digests = {k: v for k, v in self._digests.items() if k in cache}
         if not rows:
             self._personal = None
             return

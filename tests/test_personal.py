@@ -352,3 +352,46 @@ def test_real_non_digits_stay_not_sure_after_adapting(models):
     finally:
         models.set_personal([])
     assert all_fused and before > 0.85 and after >= before - 0.02, (before, after)
+
+
+def test_features_kept_on_disk_let_the_next_start_render_nothing(tmp_path, monkeypatch):
+    """A fit with a feature file writes the samples' features; a recognizer loaded afresh (the next
+    start) fits from the file without rendering a sample and answers exactly as a fresh fit."""
+    from digitpad.personal_features import FEATURES_FILE, load_features
+
+    store = SampleStore(tmp_path / SAMPLES_FILE)
+    for digit, shift in ((1, 0.0), (7, 0.0), (0, 0.02), (1, 0.05)):
+        store.add(drawing_of(digit, shift=shift), digit)
+    file = tmp_path / FEATURES_FILE
+    probe = [drawing_of(7, shift=0.03), drawing_of(1, width=30.0)]
+    first = DrawingRecognizer.load()
+    first.set_personal(store.samples, feature_file=file)
+    assert len(load_features(file, first.models_id)) == 4
+    expected = first.predict_batch(_inputs(probe), probe)[0]
+
+    rendered = []
+    original = DrawingRecognizer._features_of
+    monkeypatch.setattr(DrawingRecognizer, "_features_of",
+                        lambda self, samples, width: rendered.extend(samples) or original(self, samples, width))
+    second = DrawingRecognizer.load()
+    second.set_personal(store.samples, feature_file=file)
+    assert rendered == [] and second.personal_count == 4
+    np.testing.assert_array_equal(second.predict_batch(_inputs(probe), probe)[0], expected)
+
+    added = store.add(drawing_of(0, shift=-0.03), 0)
+    second.set_personal(store.samples, feature_file=file)
+    assert rendered == [added]  # the one new sample only
+    assert len(load_features(file, second.models_id)) == 4  # one missing sample is not worth a rewrite
+    monkeypatch.setattr("digitpad.drawing_recognizer.SAVE_FEATURES_AFTER", 1)
+    store.add(drawing_of(7, shift=-0.02), 7)
+    second.set_personal(store.samples, feature_file=file)
+    assert len(load_features(file, second.models_id)) == 6
+
+    assert load_features(file, "other models") == {}  # made for other model files: not used
+    file.write_bytes(b"PK\x03\x04 not a zip")  # a damaged cache is no cache: the samples are rendered
+    rendered.clear()
+    third = DrawingRecognizer.load()
+    third.set_personal(store.samples, feature_file=file)
+    assert len(rendered) == 6
+    np.testing.assert_array_equal(third.predict_batch(_inputs(probe), probe)[0],
+                                  second.predict_batch(_inputs(probe), probe)[0])

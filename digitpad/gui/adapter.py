@@ -66,7 +66,7 @@ class PersonalAdapter(QObject):
         samples = list(samples)
         ids = {sample_id(s) for s in samples}
         if not self._busy and (not samples or (self._front is not None and len(ids - self._front) <= SYNC_NEW)):
-            message = Predictor.fit(self.predictor.models, samples)  # cheap: at most a few renders
+            message = Predictor.fit(self.predictor.models, samples, self.predictor.feature_file)  # cheap: at most a few renders
             self._front = ids if samples and message is None else None  # [] empties the core's cache
             self.adapted.emit(message)
             return
@@ -88,7 +88,7 @@ class PersonalAdapter(QObject):
         try:
             if back is None:
                 back = DrawingRecognizer.load(self.predictor.model_path)
-            message = Predictor.fit(back, samples)
+            message = Predictor.fit(back, samples, self.predictor.feature_file)
         except Exception as exc:  # noqa: BLE001  (a model that will not load again: stay as we are)
             back, message = None, f"Could not adapt to your handwriting ({type(exc).__name__}: {exc})"
         try:

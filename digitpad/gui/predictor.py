@@ -97,6 +97,8 @@ class Predictor:
         self.recognizer: Recognizer | None = None
         self.error: str | None = None
         self.reader: NumberReader | None = None
+        #: Where the samples' features are kept between starts (None: not kept); set by the window.
+        self.feature_file: Path | None = None
         try:
             self.models = DrawingRecognizer.load(self.model_path)
             self.recognizer = self.models.image
@@ -127,16 +129,16 @@ class Predictor:
         (The window fits off the UI thread instead: gui/adapter.py.)"""
         if self.models is None:
             return None  # no model: nothing to adapt, the model's own error is already shown
-        problem = self.fit(self.models, samples)
+        problem = self.fit(self.models, samples, self.feature_file)
         self.reader = NumberReader(self.models)  # its cached digit scores were made with the old fit
         return problem
 
     @staticmethod
-    def fit(models: DrawingRecognizer, samples: Sequence[Drawing]) -> str | None:
+    def fit(models: DrawingRecognizer, samples: Sequence[Drawing], feature_file: Path | None = None) -> str | None:
         """``models.set_personal(samples)``, never raising: a sample the core refuses must not cost
         the person their window; on failure the models are left unadapted and the reason returned."""
         try:
-            models.set_personal(list(samples))
+            models.set_personal(list(samples), feature_file=feature_file)
         except Exception as exc:  # noqa: BLE001  (any failure: keep predicting, unadapted)
             try:
                 models.set_personal([])

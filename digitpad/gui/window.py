@@ -46,6 +46,7 @@ from digitpad import resources
 from digitpad.render import INTERACTIVE_MAX_POINTS
 from digitpad.drawing import atomic_write_bytes
 from digitpad.gui.adapter import PersonalAdapter
+from digitpad.personal_features import FEATURES_FILE
 from digitpad.gui.autosave import Autosave
 from digitpad.gui.canvas import UNDO_LIMIT, Canvas, DigitMark
 from digitpad.gui.chart import EMPTY_TEXT, ProbabilityChart, Verdict, percent
@@ -190,6 +191,7 @@ class MainWindow(QMainWindow):
         self.predictor = Predictor(model_path)
         self.handwriting = Handwriting(samples if samples is not None else SampleStore(data_dir() / SAMPLES_FILE),
                                        self.settings, self)
+        self.predictor.feature_file = self.handwriting.path.with_name(FEATURES_FILE)  # beside the samples
         self.last_outcome: Outcome | None = None
         self.selected_digit: int | None = None  # the number's symbol the answer card shows
         self.last_error: str | None = None  # the last message shown in an error box (tests read it)
