@@ -152,6 +152,8 @@ def cmd_predict_number(args: argparse.Namespace) -> int:
     from digitpad.number import NumberReader, read_number_image
 
     recognizer = _load_recognizer(args.model)
+    personal = _adapt(recognizer, args.personal, args.width)
+    extra = {"personal": personal} if args.personal else {}
     reader = NumberReader(recognizer, args.width)
     failures = 0
     for raw in args.files:
@@ -170,7 +172,7 @@ def cmd_predict_number(args: argparse.Namespace) -> int:
                     print(json.dumps({"input": name, "error": message}), flush=True)
                 continue
             if args.json:
-                print(json.dumps(number_json(name, reading)), flush=True)
+                print(json.dumps(number_json(name, reading) | extra), flush=True)
             else:
                 print(f"{name}: {reading.text}  {reading.confidence * 100:.1f} %"
                       f"{'  (not sure)' if reading.not_sure else ''}", flush=True)

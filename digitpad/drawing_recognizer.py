@@ -93,6 +93,12 @@ class DrawingRecognizer:
         return personal[0].count if personal is not None else 0
 
     @property
+    def personal_fit(self) -> object | None:
+        """The fit in use, as an identity: a new object after every ``set_personal``, so a cache of
+        answers (NumberReader's) can tell that its scores were made with another fit."""
+        return self._personal
+
+    @property
     def models_id(self) -> str:
         """The sha256 of the model files whose features a cache of sample features holds."""
         if self._models_id is None:

@@ -374,6 +374,7 @@ class NumberReader:
         self.width = width
         self.weights = weights
         self._cache: OrderedDict[tuple, _Scored] = OrderedDict()
+        self._fit: object | None = getattr(models, "personal_fit", None)  # the personal fit the cache was scored with
         self._costs: dict[tuple, float] = {}
         self.scored_last = 0  # candidates the last read sent to the models (0: all from the cache)
 
@@ -423,6 +424,10 @@ class NumberReader:
               ink: np.ndarray | None = None) -> dict[tuple[int, int], _Scored]:
         """Every candidate run of ``parts`` scored, new ones in one batched call per model
         (the whole drawing from ``ink`` when given: see ``read``)."""
+        fit = getattr(self.models, "personal_fit", None)
+        if fit is not self._fit:  # adapted to other samples since: every cached score is stale
+            self._cache.clear()
+            self._fit = fit
         keys = {p.index: _stroke_key(drawing.strokes[p.index], self.width) for p in parts}
         everything = len(parts) == sum(1 for s in drawing.strokes if s.points)
         out: dict[tuple[int, int], _Scored] = {}

@@ -10,6 +10,8 @@ user's data.
 
 from __future__ import annotations
 
+import gzip
+
 import numbers
 import os
 import time
@@ -17,7 +19,7 @@ import uuid
 from pathlib import Path
 
 from digitpad.drawing import (
-    Drawing, DrawingError, atomic_write_text, dumps, iter_jsonl_records, load, loads,
+    Drawing, DrawingError, atomic_write_bytes, atomic_write_text, dumps, iter_jsonl_records, load, loads,
 )
 from digitpad.render import DEFAULT_STROKE_WIDTH, INTERACTIVE_RENDER_COST, check_renderable
 
@@ -131,9 +133,10 @@ class SampleStore:
     def load(self) -> str | None:
         """Read the file.  None: fine (a missing file is no samples).  A damaged file is moved
         aside and a one-line message naming both files is returned; the store is then empty."""
+        seen = self._signature()  # before reading: a write meanwhile then makes the next change re-read
         try:
             self._samples = read_samples(self.path)
-            self._seen = self._signature()
+            self._seen = seen
             return None
         except DrawingError as exc:
             self._samples = []
@@ -242,9 +245,14 @@ class SampleStore:
         return samples
 
     def export(self, path: Path) -> int:
-        """Write all samples to a .jsonl (the same format as the store); how many."""
-        samples = self.samples
-        atomic_write_text(path, "".join(dumps(s) + "\n" for s in samples))
+        """Write all samples (another window's too) to a .jsonl, gzipped for .jsonl.gz (the format
+        the store, Import and ``--personal`` read); how many."""
+        samples = self._fresh()
+        text = "".join(self._line(s) for s in samples)
+        if str(path).lower().endswith(".gz"):
+            atomic_write_bytes(path, gzip.compress(text.encode("utf-8")))
+        else:
+            atomic_write_text(path, text)
         return len(samples)
 
     def import_file(self, path: Path) -> int:

@@ -322,6 +322,10 @@ def test_predict_with_personal_samples_reads_the_users_digit(tmp_path):
     assert record["digit"] == 1 and record["personal"] == 3
     text = run("predict", "--personal", str(samples), str(drawing))
     assert text.returncode == 0 and text.stdout.startswith(f"{drawing}: 1 ")
+    number = run("predict", "--number", "--json", "--personal", str(samples), str(drawing))
+    assert number.returncode == 0, number.stderr
+    record = json.loads(number.stdout)
+    assert record["text"] == "1" and record["personal"] == 3  # --number adapts too
 
 
 @pytest.mark.parametrize("content, why", [

@@ -286,3 +286,23 @@ def test_image_with_touching_digits_is_cut_at_the_thinnest_column(models, monkey
     assert reading.text == "727" and len(reading.digits) == 3
     monkeypatch.setattr(number, "CUT_WIDE", 99.0)  # not cut: the blob is one candidate at best
     assert read_number_image(ink, models).text != "727"
+
+
+def test_a_new_personal_fit_makes_the_readers_cached_scores_stale():
+    """Scores cached before the user taught a digit were made with the old fit: the next reading
+    of the same strokes must equal a fresh reader's, not the cache's."""
+    models = DrawingRecognizer.load()
+    drawing = number_drawing(["1", "4"])
+    reader = NumberReader(models)
+    reader.read(drawing)
+    four = drawing.strokes[1:]
+    samples = [dr.Drawing(drawing.width, drawing.height, four, {"label": 9, "id": f"s{i}"}) for i in range(3)]
+    models.set_personal(samples)
+    again = reader.read(drawing)
+    assert reader.scored_last > 0
+    fresh = NumberReader(models).read(drawing)
+    assert again.text == fresh.text
+    for a, b in zip(again.digits, fresh.digits):
+        assert (a.probs is None and b.probs is None) or np.array_equal(a.probs, b.probs)
+    models.set_personal([])
+    assert reader.read(drawing).text == NumberReader(models).read(drawing).text and reader.scored_last > 0

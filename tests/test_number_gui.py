@@ -245,3 +245,26 @@ def test_teaching_a_number_keeps_only_the_selected_digit(qtbot, data_dir):
     assert len(samples) == 1 and samples[0].label == 7
     assert samples[0].strokes == [drawn[i] for i in digit.strokes] and len(samples[0].strokes) < len(drawn)
     assert window.statusBar().currentMessage().startswith("Saved the selected digit as a 7")
+
+
+def test_ink_drawn_past_the_page_edge_does_not_widen_the_page(qtbot):
+    """A stroke that overshoots the right edge (the mouse keeps moving past the widget), then
+    an undo: the page keeps its width instead of jumping to the ink's far end."""
+    window = make_window(qtbot, size=(980, 640))
+    canvas = window.canvas
+    w, h = canvas.logical_size
+    stroke = [(0.6, 0.3), (0.9, 0.3), (1.6, 0.35)]  # far past the right edge
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_page(canvas, stroke[0]))
+    for p in stroke[1:]:
+        QTest.mouseMove(canvas, to_page(canvas, p))
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_page(canvas, stroke[-1]))
+    assert max(p[0] for p in canvas.drawing().strokes[0].points) > w  # the points past the edge are kept
+    write(qtbot, window, "1")
+    QTest.keySequence(window, QKeySequence("Ctrl+Z"))
+    assert canvas.logical_size == (w, h)
+    QTest.keySequence(window, QKeySequence("Ctrl+Shift+Z"))
+    assert canvas.logical_size == (w, h)
+    window.resize(970, 640)  # the page follows the widget, not the ink beyond it
+    qtbot.wait(20)
+    assert canvas.logical_size[0] <= w
+    np.testing.assert_array_equal(canvas.ink_array(), render(canvas.drawing()))

@@ -65,8 +65,10 @@ class PersonalAdapter(QObject):
             return  # no model: nothing to adapt
         samples = list(samples)
         ids = {sample_id(s) for s in samples}
-        if not self._busy and (not samples or (self._front is not None and len(ids - self._front) <= SYNC_NEW)):
-            message = Predictor.fit(self.predictor.models, samples, self.predictor.feature_file)  # cheap: at most a few renders
+        unavailable = self.predictor.models.personal_stats is None  # refused at once: say so before anything else
+        if not self._busy and (not samples or unavailable
+                               or (self._front is not None and len(ids - self._front) <= SYNC_NEW)):
+            message = self.predictor.set_personal(samples)  # cheap: at most a few renders; a fresh number reader
             self._front = ids if samples and message is None else None  # [] empties the core's cache
             self.adapted.emit(message)
             return

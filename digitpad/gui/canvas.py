@@ -54,6 +54,7 @@ from digitpad.render import (
     DEFAULT_STROKE_WIDTH,
     INK,
     INTERACTIVE_RENDER_COST,
+    MAX_RENDER_SIDE,
     affordable_scale,
     begin_painter,
     check_renderable,
@@ -313,7 +314,8 @@ class Canvas(QWidget):
         self._undo.clear()
         self._redo.clear()
         self._versions += 1
-        self._restore(CanvasState(self._size, (), None, {}, Document(saved_version=self._versions), self._versions))
+        self._restore(CanvasState(self._size, (), None, {}, Document(saved_version=self._versions), self._versions,
+                                  fits=True))
         self.historyChanged.emit()
         self.inkChanged.emit(True)
 
@@ -361,7 +363,7 @@ class Canvas(QWidget):
 
     def _restore(self, state: CanvasState) -> None:
         self._fits = state.fits and state.picture is None
-        size = self._fitted_size(state.strokes) if self._fits else state.size
+        size = self._fitted_size(state.strokes, state.size[0]) if self._fits else state.size
         if size != self._size:
             self._size = size
         self._strokes = list(state.strokes)
@@ -381,9 +383,11 @@ class Canvas(QWidget):
 
     # ----------------------------------------------------------------- geometry
 
-    def _fitted_size(self, strokes) -> tuple[int, int]:
+    def _fitted_size(self, strokes, page_width: int) -> tuple[int, int]:
         """A new page's size: 280 high, as wide as the widget's shape (at least 280), never
-        narrower than the ink's right edge."""
+        narrower than the ink's right edge as far as the page (``page_width`` wide now) shows it:
+        ink drawn past the page's edge was never on it and must not widen it (nor past what
+        the renderer accepts)."""
         h = LOGICAL_SIZE
         w = round(h * self.width() / self.height()) if self.height() > 0 else h
         right = 0.0
@@ -391,7 +395,7 @@ class Canvas(QWidget):
             if s.points:
                 pad = (s.width if s.width is not None else DEFAULT_STROKE_WIDTH) / 2 + 2
                 right = max(right, max(p[0] for p in s.points) + pad)
-        return max(LOGICAL_SIZE, w, math.ceil(right)), h
+        return min(MAX_RENDER_SIDE, max(LOGICAL_SIZE, w, math.ceil(min(right, page_width)))), h
 
     def fits_widget(self) -> bool:
         """True for a new page, whose width follows the widget; False for an opened drawing or picture."""
@@ -763,7 +767,7 @@ class Canvas(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._fits and self._source is None and self._fitted_size(self._strokes) != self._size:
+        if self._fits and self._source is None and self._fitted_size(self._strokes, self._size[0]) != self._size:
             self._restore(self._state())  # the page follows the widget (ink and display repainted)
         else:
             self._render_display()

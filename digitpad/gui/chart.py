@@ -313,6 +313,7 @@ class Verdict(QWidget):
     def show_symbol(self, symbol: str, name: str) -> None:
         """A number's decimal point or minus: read by its shape, so no confidence to state."""
         self.state = "symbol"
+        self.adapted_label.hide()
         self.detail_label.setStyleSheet("")
         self.digit_label.setText(symbol)
         self._set_digit_colour(QPalette.ColorRole.Highlight)

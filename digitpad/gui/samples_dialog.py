@@ -39,6 +39,7 @@ from digitpad.gui.settings import Settings
 #: Thumbnails drawn per event-loop turn (~0.8 ms each).
 THUMBNAILS_PER_TURN = 24
 SAMPLES_FILTER = "Labelled drawings (*.jsonl *.jsonl.gz *.json)"
+EXPORT_FILTER = "Labelled drawings, one a line (*.jsonl *.jsonl.gz)"
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -146,7 +147,12 @@ class SamplesDialog(QDialog):
         return bool(self._pending)
 
     def refresh(self) -> None:
-        """Show the store as it is now, keeping the selection of samples still there."""
+        """Show the store as it is now, keeping the selection of samples still there (hidden: on
+        the next show, so a correction in the window does not rebuild an unseen grid)."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         selected = {item.data(ID_ROLE) for item in self.grid.selectedItems()}
         samples = self.handwriting.samples
         order = sorted(range(len(samples)), key=lambda i: (samples[i].extra.get("label", 0), i))
@@ -273,9 +279,9 @@ class SamplesDialog(QDialog):
 
     def export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export samples", str(Path(self._start_dir()) / "my-handwriting.jsonl"),
-                                              SAMPLES_FILTER)
+                                              EXPORT_FILTER)
         if path:
-            if not path.lower().endswith((".jsonl", ".jsonl.gz", ".json")):
+            if not path.lower().endswith((".jsonl", ".jsonl.gz")):  # one drawing a line: what Import reads back
                 path += ".jsonl"
             self.export_to(Path(path))
 
@@ -314,5 +320,7 @@ class SamplesDialog(QDialog):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._say("")
+        if getattr(self, "_stale", True):
+            self.refresh()
         if self._pending:
             self._thumbs.start()

@@ -544,7 +544,8 @@ class MainWindow(QMainWindow):
             self.chart.clear()
             return
         pred = Prediction(digit.probs)
-        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold)
+        self.verdict.show_prediction(pred.digit, pred.confidence, pred.top2(), outcome.not_sure_threshold,
+                                     outcome.personal)
         self.chart.set_probabilities(pred.probs)
 
     def _show_outcome(self, outcome: Outcome | None) -> None:
