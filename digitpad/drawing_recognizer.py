@@ -20,15 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
+import digitpad
 from digitpad.drawing import Drawing
 from digitpad.files import sha256_file
 from digitpad.fusion import FusionParams, fuse
 from digitpad.personal import STATS_FILE, PersonalModel, PersonalStats, adapt, fit, load_stats
 from digitpad.personal_features import load_features, sample_digest, save_features
-from digitpad.preprocess import preprocess
+from digitpad.preprocess import PREPROCESS_VERSION, preprocess
 from digitpad.recognizer import ModelError, Recognizer
 from digitpad.render import DEFAULT_STROKE_WIDTH, render
-from digitpad.trajectory import trajectory_features
+from digitpad.trajectory import TRAJECTORY_VERSION, trajectory_features
 from digitpad.trajectory_recognizer import TrajectoryRecognizer
 
 
@@ -100,9 +101,11 @@ class DrawingRecognizer:
 
     @property
     def models_id(self) -> str:
-        """The sha256 of the model files whose features a cache of sample features holds."""
+        """What a cache of sample features was made with: the model files' sha256 and the
+        versions of the code that turns a sample into model inputs."""
         if self._models_id is None:
-            parts = [sha256_file(self.image.path)]
+            parts = [f"preprocess {PREPROCESS_VERSION}", f"trajectory {TRAJECTORY_VERSION}",
+                     f"digitpad {digitpad.__version__}", sha256_file(self.image.path)]
             if self.trajectory is not None:
                 parts.append(sha256_file(self.trajectory.path))
             self._models_id = ":".join(parts)

@@ -364,6 +364,25 @@ def _segment(parts: list[_Part]) -> tuple[list[_Part], _Part | None, _Part | Non
     return rest, minus, point, whole
 
 
+#: Drawings with more ink than this (pixels: stroke length x pen width; a 10-digit number is
+#: 15,000-40,000, a wide page inked edge to edge ~250,000) are read as one digit only: the number search
+#: paints every stroke in several groups, which for the costliest drawings the window accepts
+#: (long strokes criss-crossing the page) would take seconds on the UI thread.
+NUMBER_INK_LIMIT = 400_000
+
+
+def ink_area(drawing: Drawing) -> float:
+    """Roughly how many pixels the strokes paint (length x pen width, overlaps counted twice):
+    what searching a drawing for a number costs, where render_cost mostly counts points."""
+    total = 0.0
+    for stroke in drawing.strokes:
+        if len(stroke.points) > 1:
+            xy = np.asarray(stroke.points, dtype=np.float64)[:, :2]
+            length = float(np.hypot(*np.diff(xy, axis=0).T).sum())
+            total += length * (stroke.width if stroke.width is not None else DEFAULT_STROKE_WIDTH)
+    return total
+
+
 class NumberReader:
     """Holds a cache of scored candidate groups (keyed by stroke content), so that after a pen-up only
     candidates containing the new stroke are scored: one batched call per model per reading."""

@@ -11,6 +11,7 @@ user's data.
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 
 import numbers
 import os
@@ -224,6 +225,40 @@ class SampleStore:
                 return s
         self._samples = samples
         return None
+
+    def remove_many(self, sample_ids: Iterable[str]) -> list[Drawing]:
+        """Delete these samples in one write, all or none (OSError: none removed); those removed,
+        in store order (for Undo)."""
+        wanted = set(sample_ids)
+        samples = self._fresh()
+        removed = [s for s in samples if _sample_id(s) in wanted]
+        if removed:
+            self._write([s for s in samples if _sample_id(s) not in wanted])
+        else:
+            self._samples = samples
+        return removed
+
+    def restore_many(self, removed: Iterable[Drawing]) -> int:
+        """Put removed samples back with their ids in one write, all or none (Undo of a delete);
+        those already stored are skipped.  How many were put back."""
+        samples = self._fresh()
+        present = {_sample_id(s) for s in samples}
+        back = []
+        for sample in removed:
+            label, sample_id = sample.extra.get("label"), _sample_id(sample)
+            if sample_id is None:
+                raise ValueError("a sample to restore needs its id")
+            if sample_id in present:
+                continue
+            check_sample(sample, label)
+            back.append(_stored(sample, label, sample_id))
+            present.add(sample_id)
+        if back:
+            self._check_room(len(samples) + len(back))
+            self._write(samples + back)
+        else:
+            self._samples = samples
+        return len(back)
 
     def restore(self, sample: Drawing) -> None:
         """Put a removed sample back with its id (Undo); nothing if that id is stored already."""

@@ -151,6 +151,34 @@ def test_a_failed_write_keeps_memory_and_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == [SAMPLES_FILE]
 
 
+def test_deleting_several_samples_is_one_write_all_or_none(tmp_path, monkeypatch):
+    """My samples deletes a selection: a failed write removes none (so nothing is lost without
+    Undo); a good one removes all, and Undo puts them all back with their ids."""
+    path = tmp_path / SAMPLES_FILE
+    store = SampleStore(path)
+    ids = [store.add(drawing_of(d), d).extra["id"] for d in (0, 1, 7, 1)]
+    writes = []
+    real = os.replace
+
+    def failing_second(*args, **kwargs):
+        writes.append(args)
+        if len(writes) >= 2:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", failing_second)
+        removed = store.remove_many(ids[:2])  # the first write succeeds
+        assert [s.extra["id"] for s in removed] == ids[:2] and len(writes) == 1
+        with pytest.raises(OSError):
+            store.remove_many(ids[2:])
+    fresh = SampleStore(path)
+    fresh.load()
+    assert [s.extra["id"] for s in fresh.samples] == ids[2:]  # the failed delete removed nothing
+    assert store.restore_many(removed) == 2 and store.restore_many(removed) == 0
+    assert sorted(s.extra["id"] for s in store.samples) == sorted(ids)
+
+
 def test_a_killed_writer_never_leaves_a_partial_file(tmp_path):
     """A process killed (-9) while adding samples leaves the old file or a newer whole one."""
     path = tmp_path / SAMPLES_FILE

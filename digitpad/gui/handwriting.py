@@ -104,28 +104,17 @@ class Handwriting(QObject):
         return sample
 
     def remove(self, ids: Iterable[str]) -> list[Drawing]:
-        """Remove samples by id; those removed, in order (for Undo)."""
-        removed: list[Drawing] = []
-        try:
-            for sid in ids:
-                sample = self.store.remove(sid)
-                if sample is not None:
-                    removed.append(sample)
-        finally:
-            if removed:
-                self.changed.emit()
+        """Remove samples by id in one write (all or none: OSError); those removed (for Undo)."""
+        removed = self.store.remove_many(ids)
+        if removed:
+            self.changed.emit()
         return removed
 
     def restore(self, samples: Iterable[Drawing]) -> int:
-        """Put removed samples back (same ids); how many."""
-        count = 0
-        try:
-            for sample in samples:
-                self.store.restore(sample)
-                count += 1
-        finally:
-            if count:
-                self.changed.emit()
+        """Put removed samples back (same ids) in one write; how many."""
+        count = self.store.restore_many(samples)
+        if count:
+            self.changed.emit()
         return count
 
     def clear(self) -> list[Drawing]:

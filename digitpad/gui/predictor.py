@@ -26,9 +26,16 @@ import numpy as np
 from digitpad import resources
 from digitpad.drawing import Drawing, Stroke
 from digitpad.drawing_recognizer import DrawingRecognizer
-from digitpad.number import IMAGE_INK_LEVEL, NumberReader, NumberReading, label_components, read_number_image
+from digitpad.number import (
+    IMAGE_INK_LEVEL,
+    NUMBER_INK_LIMIT,
+    NumberReader,
+    NumberReading,
+    ink_area,
+    label_components,
+    read_number_image,
+)
 from digitpad.preprocess import preprocess
-from digitpad.render import DEFAULT_STROKE_WIDTH
 from digitpad.recognizer import DEFAULT_NOT_SURE_THRESHOLD, ModelError, Prediction, Recognizer
 
 #: Ink and strokes of the start-up run (a line), so both models' buffers are allocated before the first stroke.
@@ -36,11 +43,6 @@ _WARM_UP = (np.pad(np.eye(20, dtype=np.uint8) * 255, 4),
             Drawing(28, 28, [Stroke([(4.0, 4.0, 1.0), (23.0, 23.0, 1.0)])]))
 
 
-#: Drawings with more ink than this (pixels: stroke length x pen width; a 10-digit number is
-#: 15,000-40,000, a wide page inked edge to edge ~250,000) are read as one digit only: the number search
-#: paints every stroke in several groups, which for the costliest drawings the window accepts
-#: (long strokes criss-crossing the page) would take seconds on the UI thread.
-NUMBER_INK_LIMIT = 400_000
 #: Pictures with more ink blobs than this (noise, a photo of a page) are read as one digit only:
 #: each blob is cut out of the whole image several times.
 NUMBER_MAX_BLOBS = 24
@@ -67,18 +69,6 @@ class Outcome:
     def several(self) -> bool:
         """True when the drawing reads as more than one symbol (a number, not a digit)."""
         return self.number is not None and len(self.number.digits) > 1
-
-
-def ink_area(drawing: Drawing) -> float:
-    """Roughly how many pixels the strokes paint (length x pen width, overlaps counted twice):
-    what searching a drawing for a number costs, where render_cost mostly counts points."""
-    total = 0.0
-    for stroke in drawing.strokes:
-        if len(stroke.points) > 1:
-            xy = np.asarray(stroke.points, dtype=np.float64)[:, :2]
-            length = float(np.hypot(*np.diff(xy, axis=0).T).sum())
-            total += length * (stroke.width if stroke.width is not None else DEFAULT_STROKE_WIDTH)
-    return total
 
 
 def _single_digit(number: NumberReading | None) -> np.ndarray | None:
