@@ -1,7 +1,7 @@
 """Reading whole numbers: real pen-written numbers, synthetic ones, and the cost of a reading.
 
 (Named number_reading.py, not numbers.py: a script's folder comes first on sys.path, and a
-benchmarks/number_reading.py would hide the standard library's ``numbers`` from every script here.)
+benchmarks/numbers.py would hide the standard library's ``numbers`` from every script here.)
 
     python benchmarks/number_reading.py [--strings ../shared/data/pen-strings/unipen-strings-dev.jsonl.gz]
         [--digits ../shared/data/pen-digits/unipen-dev.jsonl.gz] [--per-length 40] [--json out.json]
