@@ -507,6 +507,7 @@ class MainWindow(QMainWindow):
         if outcome is None or not outcome.several or not 0 <= index < len(outcome.number.digits):
             return
         self.selected_digit = index
+        self._show_number(outcome)  # the view's and the canvas's selection
         self._show_selected(outcome)
 
     @staticmethod
@@ -535,8 +536,8 @@ class MainWindow(QMainWindow):
             self.canvas.set_marks([])
 
     def _show_selected(self, outcome: Outcome) -> None:
-        """Verdict, chart and preview for the selected symbol of a number."""
-        self._show_number(outcome)
+        """Verdict, chart and preview for the selected symbol of a number (the number view and boxes
+        are the caller's: ``_show_number``)."""
         digit = outcome.number.digits[self.selected_digit]
         self.preview.set_model_input(digit.model_input)
         if digit.probs is None:
