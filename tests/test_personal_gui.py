@@ -489,3 +489,21 @@ def test_start_up_does_not_wait_for_the_fit(qtbot, data_dir):
     settle(qtbot, window)
     assert window.predictor.personal_count == 200 and window.last_outcome.personal
     assert window.verdict.adapted_label.isVisible()
+
+
+def test_a_digit_taught_from_a_wide_page_gets_a_thumbnail_as_large_as_on_a_square_page(qtbot):
+    """A number's digit is stored on its wide page: its thumbnail shows the page-high square around
+    the ink, so the digit is not a speck in a strip."""
+    from digitpad.gui.handwriting import thumbnail
+
+    stroke = [(x, y, 1.0) for x, y in ((800.0, 60.0), (800.0, 220.0))]
+    wide = drawing_io.Drawing(1200, 280, [drawing_io.Stroke(stroke, 18.0)])
+    square = drawing_io.Drawing(280, 280, [drawing_io.Stroke([(140.0, 60.0, 1.0), (140.0, 220.0, 1.0)], 18.0)])
+
+    def ink_rows(image):
+        dark = [y for y in range(image.height()) for x in range(image.width()) if image.pixelColor(x, y).value() < 128]
+        return max(dark) - min(dark) if dark else 0
+
+    a, b = thumbnail(wide, 56), thumbnail(square, 56)
+    assert a.width() == a.height() == 56
+    assert abs(ink_rows(a) - ink_rows(b)) <= 2

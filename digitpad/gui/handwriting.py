@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from digitpad.drawing import Drawing
 from digitpad.personal_samples import SampleStore
+from digitpad.preprocess import ink_bbox
 from digitpad.render import render
 from digitpad.gui.settings import Settings
 
@@ -36,8 +37,17 @@ def sample_id(sample: Drawing) -> str:
 
 
 def thumbnail(sample: Drawing, side: int = THUMBNAIL_SIDE, ratio: float = 1.0) -> QImage:
-    """Dark ink on white, ``side`` logical pixels square, rendered from the strokes (their own widths)."""
-    ink = np.ascontiguousarray(render(sample))
+    """Dark ink on white, ``side`` logical pixels square, rendered from the strokes (their own widths).
+    A page wider than tall (a digit taught from a number) shows the square of page height around
+    its ink, so the digit is as large as on a square page."""
+    ink = render(sample)
+    height, width = ink.shape
+    box = ink_bbox(ink) if width > height else None
+    if box is not None:
+        centre = (box[2] + box[3]) // 2
+        left = min(max(0, centre - height // 2), width - height)
+        ink = ink[:, left:left + height]
+    ink = np.ascontiguousarray(ink)
     image = QImage(ink.data, ink.shape[1], ink.shape[0], ink.strides[0], QImage.Format.Format_Grayscale8).copy()
     image.invertPixels()
     pixels = max(1, round(side * ratio))
