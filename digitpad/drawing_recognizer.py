@@ -26,6 +26,7 @@ from digitpad.files import sha256_file
 from digitpad.fusion import FusionParams, fuse
 from digitpad.personal import STATS_FILE, PersonalModel, PersonalStats, adapt, fit, load_stats
 from digitpad.personal_features import load_features, sample_digest, save_features
+from digitpad.personal_samples import sample_id_of
 from digitpad.preprocess import PREPROCESS_VERSION, preprocess
 from digitpad.recognizer import ModelError, Recognizer
 from digitpad.render import DEFAULT_STROKE_WIDTH, render
@@ -234,7 +235,6 @@ def _sample_key(sample: Drawing) -> tuple:
     width and length and its first and last points, so an edited drawing under an old id is not
     mistaken for the old one.  Cheap: a thousand keys in a few milliseconds."""
     strokes = sample.strokes
-    sample_id = sample.extra.get("id")
-    return (sample_id if isinstance(sample_id, str) else None, sample.width, sample.height,
+    return (sample_id_of(sample), sample.width, sample.height,
             tuple((s.width, len(s.points)) for s in strokes),
             tuple(strokes[0].points[:1]) if strokes else None, tuple(strokes[-1].points[-1:]) if strokes else None)

@@ -303,8 +303,8 @@ CROP_SIDE = 80
 def _crop_drawing(drawing: Drawing, indices: Sequence[int], default_width: float) -> Drawing:
     """The strokes ``indices`` (writing order kept) on a canvas just around them, moved by whole
     pixels so they are painted as on the full canvas (clipped where the canvas clips them); a
-    group larger than CROP_SIDE is scaled down as a whole, pen widths included (measured: the
-    same readings of every real number, pen-up p50 8.2 -> 7.0 ms, p99 22 -> 18 ms)."""
+    group larger than CROP_SIDE is scaled down as a whole, pen widths included (fewer pixels to
+    paint; ``benchmarks/number_reading.py --only real`` reads every real number as at full size)."""
     strokes = [drawing.strokes[i] for i in sorted(indices)]
     pen = max(s.width if s.width is not None else default_width for s in strokes)
     margin = pen / 2 + 2
@@ -495,7 +495,8 @@ class NumberReader:
 
 def read_number(drawing: Drawing, models: DrawingRecognizer,
                 width: float = DEFAULT_STROKE_WIDTH) -> NumberReading | None:
-    """The number in a drawing, with no cache (the CLI, evaluation)."""
+    """The number in a drawing, with no cache (one-off readings; the CLI and the window keep a
+    NumberReader across drawings)."""
     return NumberReader(models, width).read(drawing)
 
 
@@ -582,13 +583,16 @@ def _cut_wide(labels: np.ndarray, n: int, line_h: float) -> tuple[np.ndarray, in
     return labels, n
 
 
-def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReading | None:
+def read_number_image(ink: np.ndarray, models: DrawingRecognizer,
+                      max_blobs: int | None = None) -> NumberReading | None:
     """The number in a canvas image (uint8, ink bright): its connected components take the place
     of strokes (DigitReading.strokes are component numbers, left to right; touching digits are cut
     at their thinnest columns first; specks are left out of the search), the image model alone
-    reads each candidate, and all the digit components together are exactly today's image answer."""
+    reads each candidate, and all the digit components together are exactly today's image answer.
+    None for a blank image, or one of more than ``max_blobs`` ink blobs (noise, a photographed
+    page: each blob would be cut out of the whole image several times)."""
     labels, n = label_components(ink >= IMAGE_INK_LEVEL)
-    if n == 0:
+    if n == 0 or (max_blobs is not None and n > max_blobs):
         return None
     box = _boxes(labels, n)
     labels, n = _cut_wide(labels, n, float(max((box[:, 3] - box[:, 1]).max(), 1)))
@@ -625,12 +629,14 @@ def read_number_image(ink: np.ndarray, models: DrawingRecognizer) -> NumberReadi
 def _nearest_owner(ink: np.ndarray, labels: np.ndarray, reach: int = 3) -> np.ndarray:
     """Labels grown by up to ``reach`` pixels into the faint ink around them (antialiased edges),
     so a component's image keeps its soft outline."""
-    owner = labels.copy()
+    height, width = labels.shape
+    owner = np.pad(labels, 1)  # a zero border: growth never wraps from one edge to the other
+    faint = np.pad(ink > 0, 1)
     for _ in range(reach):
         grown = owner.copy()
         for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
-            shifted = np.roll(owner, (dy, dx), axis=(0, 1))
-            take = (grown == 0) & (shifted > 0) & (ink > 0)
+            shifted = np.roll(owner, (dy, dx), axis=(0, 1))  # wraps only the zero border
+            take = (grown == 0) & (shifted > 0) & faint
             grown[take] = shifted[take]
         owner = grown
-    return owner
+    return owner[1:height + 1, 1:width + 1]

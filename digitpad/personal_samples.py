@@ -37,7 +37,8 @@ def samples_path() -> Path:
     return data_dir() / SAMPLES_FILE
 
 
-def _sample_id(drawing: Drawing) -> str | None:
+def sample_id_of(drawing: Drawing) -> str | None:
+    """The store's id of a sample (None for a drawing that is not one)."""
     value = drawing.extra.get("id")
     return value if isinstance(value, str) and value else None
 
@@ -51,12 +52,6 @@ def _digit(value: object) -> int:
     if not isinstance(value, bool) and isinstance(value, numbers.Integral) and int(value) in DIGITS:
         return int(value)
     raise ValueError(f"a sample's label must be a digit 0-9, got {value!r}")
-
-
-def _stored(drawing: Drawing, label: int, sample_id: str) -> Drawing:
-    """The sample exactly as it reads back from the file (points rounded as the format writes them)."""
-    copy = Drawing(drawing.width, drawing.height, drawing.strokes, dict(drawing.extra) | {"label": label, "id": sample_id})
-    return loads(dumps(copy))
 
 
 def check_sample(drawing: Drawing, label: object) -> None:
@@ -77,7 +72,7 @@ def read_samples(path: Path) -> list[Drawing]:
     for lineno, item in iter_jsonl_records(path):
         if isinstance(item, DrawingError):
             raise item
-        if not _is_digit(item.extra.get("label")) or _sample_id(item) is None:
+        if not _is_digit(item.extra.get("label")) or sample_id_of(item) is None:
             raise DrawingError(f"{path}:{lineno}: not a personal sample (needs an integer label 0-9 and an id)")
         samples.append(item)
     return samples
@@ -87,19 +82,27 @@ def read_labelled(path: Path) -> list[Drawing]:
     """Every drawing of a .json or .jsonl[.gz] file of personal samples (``digitpad predict
     --personal``); each must carry a label 0-9 and pass the window's cost guard.  DrawingError
     naming the file (and line) otherwise, or if it holds no drawing."""
-    path = Path(path)
+    found = [drawing for drawing, _ in _labelled(Path(path), unlabelled="refuse")]
+    if not found:
+        raise DrawingError(f"{path}: no personal samples in it")
+    return found
+
+
+def _labelled(path: Path, unlabelled: str) -> list[tuple[Drawing, int]]:
+    """(drawing, label) of each drawing of ``path`` labelled 0-9 that passes the cost guard; one
+    without such a label is refused (DrawingError naming it) or, with ``unlabelled="skip"``, left out."""
     found = []
     for where, drawing in _drawings_of(path):
-        label = drawing.label
+        label = drawing.label  # "7" counts as 7, as everywhere labels are read
         if label is None or label not in DIGITS:
+            if unlabelled == "skip":
+                continue
             raise DrawingError(f"{where}: a personal sample needs a label 0-9, got {_shown(drawing.extra.get('label'))}")
         try:
             check_sample(drawing, label)
         except ValueError as exc:
             raise DrawingError(f"{where}: {exc}") from None
-        found.append(drawing)
-    if not found:
-        raise DrawingError(f"{path}: no personal samples in it")
+        found.append((drawing, label))
     return found
 
 
@@ -177,8 +180,16 @@ class SampleStore:
             self._move_aside(exc)
             return list(self._samples)
 
+    def _stored(self, drawing: Drawing, label: int, sample_id: str) -> Drawing:
+        """The sample exactly as it reads back from the file (points rounded as the format writes
+        them), its line kept for the next write (encoded once)."""
+        copy = Drawing(drawing.width, drawing.height, drawing.strokes, dict(drawing.extra) | {"label": label, "id": sample_id})
+        text = dumps(copy)
+        self._lines[sample_id] = text + "\n"
+        return loads(text)
+
     def _line(self, sample: Drawing) -> str:
-        sid = _sample_id(sample)
+        sid = sample_id_of(sample)
         line = self._lines.get(sid) if sid is not None else None
         if line is None:
             line = dumps(sample) + "\n"
@@ -191,7 +202,7 @@ class SampleStore:
         atomic_write_text(self.path, "".join(self._line(s) for s in samples))
         self._samples = samples
         self._seen = self._signature()
-        kept = {_sample_id(s) for s in samples}
+        kept = {sample_id_of(s) for s in samples}
         self._lines = {k: v for k, v in self._lines.items() if k in kept}
 
     @property
@@ -210,7 +221,7 @@ class SampleStore:
     def add(self, drawing: Drawing, label: int) -> Drawing:
         """Store ``drawing`` labelled ``label`` under a new id; the stored sample."""
         check_sample(drawing, label)
-        sample = _stored(drawing, _digit(label), uuid.uuid4().hex)
+        sample = self._stored(drawing, _digit(label), uuid.uuid4().hex)
         samples = self._fresh()
         self._check_room(len(samples) + 1)
         self._write(samples + [sample])
@@ -220,7 +231,7 @@ class SampleStore:
         """Delete one sample; the removed sample (for Undo) or None if there is none with that id."""
         samples = self._fresh()
         for i, s in enumerate(samples):
-            if _sample_id(s) == sample_id:
+            if sample_id_of(s) == sample_id:
                 self._write(samples[:i] + samples[i + 1:])
                 return s
         self._samples = samples
@@ -231,9 +242,9 @@ class SampleStore:
         in store order (for Undo)."""
         wanted = set(sample_ids)
         samples = self._fresh()
-        removed = [s for s in samples if _sample_id(s) in wanted]
+        removed = [s for s in samples if sample_id_of(s) in wanted]
         if removed:
-            self._write([s for s in samples if _sample_id(s) not in wanted])
+            self._write([s for s in samples if sample_id_of(s) not in wanted])
         else:
             self._samples = samples
         return removed
@@ -242,16 +253,16 @@ class SampleStore:
         """Put removed samples back with their ids in one write, all or none (Undo of a delete);
         those already stored are skipped.  How many were put back."""
         samples = self._fresh()
-        present = {_sample_id(s) for s in samples}
+        present = {sample_id_of(s) for s in samples}
         back = []
         for sample in removed:
-            label, sample_id = sample.extra.get("label"), _sample_id(sample)
+            label, sample_id = sample.extra.get("label"), sample_id_of(sample)
             if sample_id is None:
                 raise ValueError("a sample to restore needs its id")
             if sample_id in present:
                 continue
             check_sample(sample, label)
-            back.append(_stored(sample, label, sample_id))
+            back.append(self._stored(sample, label, sample_id))
             present.add(sample_id)
         if back:
             self._check_room(len(samples) + len(back))
@@ -262,16 +273,16 @@ class SampleStore:
 
     def restore(self, sample: Drawing) -> None:
         """Put a removed sample back with its id (Undo); nothing if that id is stored already."""
-        label, sample_id = sample.extra.get("label"), _sample_id(sample)
+        label, sample_id = sample.extra.get("label"), sample_id_of(sample)
         if sample_id is None:
             raise ValueError("a sample to restore needs its id")
         check_sample(sample, label)
         samples = self._fresh()
-        if any(_sample_id(s) == sample_id for s in samples):
+        if any(sample_id_of(s) == sample_id for s in samples):
             self._samples = samples
             return
         self._check_room(len(samples) + 1)
-        self._write(samples + [_stored(sample, label, sample_id)])
+        self._write(samples + [self._stored(sample, label, sample_id)])
 
     def clear(self) -> list[Drawing]:
         """Delete every sample; all of them, for Undo."""
@@ -294,16 +305,7 @@ class SampleStore:
         """Add every labelled (0-9) drawing of a .json or .jsonl[.gz] file under new ids; how many.
         All or nothing: DrawingError naming the file (and line) on bad input, ValueError beyond
         MAX_SAMPLES."""
-        new = []
-        for where, drawing in _drawings_of(Path(path)):
-            label = drawing.label  # "7" counts as 7, as everywhere labels are read
-            if label is None or label not in DIGITS:
-                continue
-            try:
-                check_sample(drawing, label)
-            except ValueError as exc:
-                raise DrawingError(f"{where}: {exc}") from None
-            new.append(_stored(drawing, label, uuid.uuid4().hex))
+        new = [self._stored(drawing, label, uuid.uuid4().hex) for drawing, label in _labelled(Path(path), "skip")]
         samples = self._fresh()
         self._check_room(len(samples) + len(new))
         if new:

@@ -306,3 +306,16 @@ def test_a_new_personal_fit_makes_the_readers_cached_scores_stale():
         assert (a.probs is None and b.probs is None) or np.array_equal(a.probs, b.probs)
     models.set_personal([])
     assert reader.read(drawing).text == NumberReader(models).read(drawing).text and reader.scored_last > 0
+
+
+def test_faint_ink_at_one_edge_is_not_given_to_a_component_at_the_other():
+    """Antialiased ink is given to the nearest component within reach, never across the image's edge."""
+    from digitpad.number import _nearest_owner
+
+    ink = np.zeros((5, 8), np.uint8)
+    ink[2, 0] = 255  # a component at the left edge
+    ink[2, 7] = 40  # faint ink at the right edge, 1 px from it only if the image wrapped
+    labels = np.zeros((5, 8), np.int32)
+    labels[2, 0] = 1
+    owner = _nearest_owner(ink, labels)
+    assert owner[2, 7] == 0 and owner[2, 0] == 1 and owner.shape == labels.shape

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from digitpad.drawing import Drawing
-from digitpad.personal_samples import SampleStore
+from digitpad.personal_samples import SampleStore, sample_id_of
 from digitpad.preprocess import ink_bbox
 from digitpad.render import render
 from digitpad.gui.settings import Settings
@@ -31,9 +31,8 @@ THUMBNAIL_SIDE = 56
 
 
 def sample_id(sample: Drawing) -> str:
-    """The store's id of a sample ('' for a drawing that is not one)."""
-    value = sample.extra.get("id")
-    return value if isinstance(value, str) else ""
+    """The store's id of a sample ('' for a drawing that is not one: a key for sets and caches)."""
+    return sample_id_of(sample) or ""
 
 
 def thumbnail(sample: Drawing, side: int = THUMBNAIL_SIDE, ratio: float = 1.0) -> QImage:

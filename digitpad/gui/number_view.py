@@ -70,10 +70,6 @@ class NumberView(QWidget):
         return "".join(s.text for s in self._symbols)
 
     @property
-    def symbols(self) -> list[Symbol]:
-        return list(self._symbols)
-
-    @property
     def selected(self) -> int | None:
         return self._selected
 
@@ -83,10 +79,6 @@ class NumberView(QWidget):
         self._selected = selected if selected is not None and 0 <= selected < len(symbols) else None
         self.setAccessibleDescription(self.text)
         self.setToolTip("Click a digit to see its ten bars and what the model saw" if len(symbols) > 1 else "")
-        self.update()
-
-    def set_selected(self, index: int | None) -> None:
-        self._selected = index if index is not None and 0 <= index < len(self._symbols) else None
         self.update()
 
     # ----------------------------------------------------------------- geometry

@@ -27,12 +27,10 @@ from digitpad import resources
 from digitpad.drawing import Drawing, Stroke
 from digitpad.drawing_recognizer import DrawingRecognizer
 from digitpad.number import (
-    IMAGE_INK_LEVEL,
     NUMBER_INK_LIMIT,
     NumberReader,
     NumberReading,
     ink_area,
-    label_components,
     read_number_image,
 )
 from digitpad.preprocess import preprocess
@@ -186,8 +184,6 @@ class Predictor:
                 if not ink_area(drawing) <= NUMBER_INK_LIMIT:  # (NaN: not read either)
                     return None
                 return self.reader.read(drawing, ink)  # the canvas ink is render(drawing): no second render
-            if label_components(ink >= IMAGE_INK_LEVEL)[1] > NUMBER_MAX_BLOBS:
-                return None
-            return read_number_image(ink, self.models)
+            return read_number_image(ink, self.models, NUMBER_MAX_BLOBS)
         except ValueError:
             return None
