@@ -1,9 +1,13 @@
 """Leave-one-collection-out: accuracy and calibration on pen collections a model never trained on.
 
     nice -n 19 python benchmarks/loco.py --data ../shared/data/pen-digits/unipen-dev.jsonl.gz \
-        --mnist ../shared/data/mnist --work .cache/loco --json loco.json [--folds syn,apb] [--skip-proxy-check]
+        --mnist ../shared/data/mnist --work .cache/loco --json loco.json [--folds syn,apb] [--skip-proxy-check] \
+        --real-nondigits ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz
     nice -n 10 python benchmarks/loco.py --data ../shared/data/pen-digits/unipen-dev.jsonl.gz \
-        --mnist ../shared/data/mnist --work .cache/loco --trajectory --json loco-trajectory.json [--folds syn,apa]
+        --mnist ../shared/data/mnist --work .cache/loco --trajectory --json loco-trajectory.json [--folds syn,apa] \
+        --real-nondigits ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz
+
+(Both with the same ``--real-nondigits``: the second reuses the first's renderings and fold models.)
 
 About 4-5 minutes per training on 2 shared CPU cores (8 trainings: 7 folds + the proxy check).
 
@@ -23,7 +27,10 @@ About 4-5 minutes per training on 2 shared CPU cores (8 trainings: 7 folds + the
 4. With ``--trajectory`` (after the sweep, whose fold image models it reuses): trains the
    trajectory model (``python -m digitpad.train.trajectory``, a shorter recipe) without each
    fold's collections, fits the fusion (digitpad.train.fusion_fit) on the fold's val writers
-   and scores image alone, trajectory alone and fused on the left-out collection.
+   and scores image alone, trajectory alone and fused on the left-out collection.  Both fold
+   models' answers on the left-out collections are kept in ``--work/folds/NAME/strangers.npz``:
+   the data ``fusion_fit --strangers`` calibrates on and ``benchmarks/stranger_calibration.py``
+   measures.
 Per collection, mean over collections and worst; JSON is rewritten after every fold,
 so an interrupted sweep keeps what it finished.  Needs torch (training) and PySide6 (rendering).
 """
@@ -47,18 +54,19 @@ sys.path.insert(0, str(ROOT))
 from digitpad.drawing import iter_jsonl  # noqa: E402
 from digitpad.recognizer import Recognizer  # noqa: E402
 from digitpad.splits import split_of  # noqa: E402
-from digitpad.train.loco import FOLDS, collection_of, fold_cache  # noqa: E402
+from digitpad.train.loco import FOLDS, collection_of, fold_cache, save_strangers  # noqa: E402
 from digitpad.train.metrics import below_rate, ece  # noqa: E402
 
 WIDTHS = (8, 16, 28)
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: SCAN_RATE of the training renderings are bold scanned forms
 
 
-def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers: int) -> dict[str, np.ndarray]:
+def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers: int,
+                real_nondigits: str | None = None) -> dict[str, np.ndarray]:
     """Every rendering the sweep needs, made once (the pen-cache recipe, keyed by collection)."""
     from digitpad.preprocess import PREPROCESS_VERSION
     from digitpad.train.nondigits import make_nondigits
-    from digitpad.train.pen_cache import random_width, render_many, training_variants
+    from digitpad.train.pen_cache import nondigit_jobs, real_nondigit_jobs, render_many, training_variants
 
     rng = np.random.default_rng(seed)
     drawings = [d for d in iter_jsonl(data) if d.label is not None]
@@ -68,15 +76,21 @@ def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers:
     for d, c, s in zip(drawings, cols, splits):
         if s != "train":
             continue
-        for dv, width in training_variants(d, variants, rng):
-            var_jobs.append((dv, width))
+        for job in training_variants(d, variants, rng):
+            var_jobs.append(job)
             var_y.append(d.label)
             var_col.append(c)
             var_split.append(s)
     eval_jobs = [(d, float(w)) for w in WIDTHS for d in drawings]
     nd = make_nondigits(n_nondigits, seed + 1000)
     ndv = make_nondigits(max(n_nondigits // 4, 1), seed + 2000)
-    return {
+    real = [d for d in iter_jsonl(real_nondigits) if d.strokes and split_of(d.writer or "") == "train"] \
+        if real_nondigits else []
+    extra = {}
+    if real:  # the pen-cache recipe's real non-digits: train writers only, 2 renderings each
+        extra["nd_real_x"] = render_many(real_nondigit_jobs(real, 2, rng), workers, "render real non-digits")
+        extra["nd_real_col"] = np.repeat(np.asarray([collection_of(d.writer or "") for d in real]), 2)
+    return extra | {
         "var_x": render_many(var_jobs, workers, "render training variants"),
         "var_y": np.asarray(var_y, np.int64), "var_col": np.asarray(var_col), "var_split": np.asarray(var_split),
         "eval_x": render_many(eval_jobs, workers, "render 8/16/28 px"),
@@ -84,19 +98,22 @@ def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers:
         "eval_col": np.tile(np.asarray(cols), len(WIDTHS)),
         "eval_split": np.tile(np.asarray(splits), len(WIDTHS)),
         "eval_width": np.repeat(np.asarray(WIDTHS, np.int32), len(drawings)),
-        "nd_train_x": render_many([(d, random_width(rng)) for d in nd], workers, "render non-digits"),
+        "nd_train_x": render_many(nondigit_jobs(nd, rng), workers, "render non-digits"),
         "nd_val_x": render_many([(d, float(WIDTHS[i % 3])) for i, d in enumerate(ndv)], workers,
                                 "render non-digits (val)"),
         "meta": np.array(json.dumps({"preprocess_version": PREPROCESS_VERSION, "source": str(data),
-                                     "variants": variants, "seed": seed, "loco_cache_version": CACHE_VERSION})),
+                                     "variants": variants, "seed": seed, "loco_cache_version": CACHE_VERSION,
+                                     "real_nondigits": str(real_nondigits) if real else None})),
     }
 
 
 def load_or_build(args: argparse.Namespace) -> dict[str, np.ndarray]:
-    path = Path(args.work) / f"cache-v{CACHE_VERSION}-var{args.variants}-nd{args.nondigits}-seed{args.seed}.npz"
+    real = "-real" if args.real_nondigits else ""
+    path = Path(args.work) / f"cache-v{CACHE_VERSION}-var{args.variants}-nd{args.nondigits}{real}-seed{args.seed}.npz"
     if not path.exists():
         t = time.time()
-        arrays = build_cache(Path(args.data), args.variants, args.nondigits, args.seed, args.workers)
+        arrays = build_cache(Path(args.data), args.variants, args.nondigits, args.seed, args.workers,
+                             args.real_nondigits)
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, **arrays)
         print(f"rendered {path} in {time.time() - t:.0f} s", flush=True)
@@ -260,6 +277,9 @@ def trajectory_sweep(args: argparse.Namespace, argv: list[str], cache: dict) -> 
         val = (cache["eval_split"] == "val") & ~out
         params, _ = fit(ip[val], tp[val], cache["eval_y"][val])
         fused = fuse(ip, tp, params)
+        save_strangers(folder, ip[out], tp[out], cache["eval_y"][out], cache["eval_col"][out],
+                       cache["eval_width"][out], name, (image_threshold, params.image_weight,
+                                                        params.temperature, params.not_sure_threshold))
         rows = {"image": per_collection(ip, cache, out, image_threshold, held),
                 "trajectory": per_collection(tp, cache, out, float(trajectory.metadata["not_sure_threshold"]), held),
                 "fused": per_collection(fused, cache, out, params.not_sure_threshold, held)}
@@ -317,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trajectory-variants", type=int, default=8, help="--trajectory recipe: copies (full: 16)")
     ap.add_argument("--trajectory-nondigits", type=int, default=6000,
                     help="--trajectory recipe: generated non-digits (full: 12,000)")
-    ap.add_argument("--real-nondigits", help="pen-nondigits .jsonl.gz for --trajectory training")
+    ap.add_argument("--real-nondigits", help="pen-nondigits .jsonl.gz: its train writers' letters and symbols are "
+                    "trained on as non-digits (image folds: rendered into the cache; --trajectory: its recipe)")
     args = ap.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
     started = time.time()
@@ -333,8 +354,10 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/loco.py " + " ".join(shlex.quote(a) for a in argv),
         "proxy_recipe": {"epochs": args.epochs, "mnist_images": args.mnist_limit, "pen_variants": args.variants,
                          "nondigits": args.nondigits, "width": args.width, "threads": args.threads,
-                         "note": "python -m digitpad.train unchanged; full recipe: 40 epochs, 60,000 MNIST, "
-                                 "8 renderings per drawing, 12,000 non-digits"},
+                         "real_nondigits": bool(args.real_nondigits), "loco_cache_version": CACHE_VERSION,
+                         "note": "python -m digitpad.train unchanged; full recipe: 8 epochs (CPU) or 40 (GPU), "
+                                 "60,000 MNIST, 8 renderings per drawing, 12,000 generated non-digits plus the "
+                                 "train writers' real ones"},
         "folds": {k: list(v) for k, v in FOLDS.items()},
         "shipped": {"note": "models/digit.onnx trained on the train writers of every collection: "
                             "all_writers is in-distribution (70 % of them trained on); test_writers are held-out "

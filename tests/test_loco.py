@@ -64,3 +64,13 @@ def test_loco_modules_need_no_torch():
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_real_nondigits_of_a_held_out_collection_are_not_trained_on():
+    cache = _cache()
+    cache["nd_real_x"] = np.zeros((3, 28, 28), np.uint8)
+    cache["nd_real_x"][:, 0, 0] = [1, 2, 3]
+    cache["nd_real_col"] = np.array(["syn", "apb", "tos"])
+    fold = fold_cache(cache, ("apb",))
+    assert sorted(fold["nd_train_x"][2:, 0, 0].tolist()) == [1, 3]
+    assert len(fold_cache(cache, None)["nd_train_x"]) == 5

@@ -1,13 +1,20 @@
-"""python -m digitpad.train.fusion_fit --data PEN.jsonl.gz [--image-model M] [--trajectory-model T]
+"""python -m digitpad.train.fusion_fit --data PEN.jsonl.gz [--strangers .cache/loco] [--image-model M] [--trajectory-model T]
 
-Fits the fusion of the image and trajectory models (:mod:`digitpad.fusion`) on the
-val writers' drawings, each rendered at 8, 16 and 28 px by the app's renderer and
-preprocessor (the trajectory does not depend on the pen width): the image weight
-``w`` on a grid and the temperature ``T`` by minimum negative log-likelihood, then
-the "not sure" threshold for the fused output as the image model's was chosen
-(the highest one leaving at most 1 % of val digits below it).  Writes them into
-trajectory.json (``fusion``) with the image model's sha256, so a new image model
-means a new fit.  numpy + onnxruntime + PySide6 (rendering); no torch.
+Fits the fusion of the image and trajectory models (:mod:`digitpad.fusion`): the image
+weight ``w`` on a grid and the temperature ``T`` by minimum negative log-likelihood, then
+the "not sure" threshold for the fused output (the highest one leaving at most
+``--max-digit-not-sure`` of the digits below it).
+
+* Without ``--strangers``: on the val writers' drawings, each rendered at 8, 16 and 28 px by
+  the app's renderer and preprocessor (the trajectory does not depend on the pen width);
+  threshold rule 1 %.
+* With ``--strangers DIR`` (what ships): on the leave-one-collection-out fold models' answers
+  on the collections they never trained on (``benchmarks/loco.py --trajectory`` keeps them,
+  see digitpad.train.stranger_calibration); threshold rule 2 %.  The val writers' figures
+  under the fitted rule are printed and recorded beside.
+
+Writes them into trajectory.json (``fusion``) with the image model's sha256, so a new image
+model means a new fit.  numpy + onnxruntime + PySide6 (rendering); no torch.
 """
 
 from __future__ import annotations
@@ -81,25 +88,46 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True, help="pen-digits .jsonl.gz (its val writers are used)")
     ap.add_argument("--image-model", default=None, help="default: the shipped models/digit.onnx")
     ap.add_argument("--trajectory-model", default=None, help="default: models/trajectory.onnx")
-    ap.add_argument("--max-digit-not-sure", type=float, default=0.01)
+    ap.add_argument("--strangers", help="benchmarks/loco.py --work folder: fit on the fold models' answers on "
+                    "collections they never trained on (folds/*/strangers.npz) instead of the val writers")
+    ap.add_argument("--max-digit-not-sure", type=float, default=None,
+                    help="share of digits the threshold may leave 'not sure' (default 1 %%, with --strangers 2 %%)")
     args = ap.parse_args(argv)
+    rate = args.max_digit_not_sure if args.max_digit_not_sure is not None else (0.02 if args.strangers else 0.01)
     image = Recognizer(args.image_model)
     trajectory = TrajectoryRecognizer(args.trajectory_model)
     val = [d for d in iter_jsonl(args.data) if d.label is not None and d.strokes and split_of(d.writer or "") == "val"]
     labels = np.tile(np.asarray([d.label for d in val]), len(WIDTHS))
     ip, tp = both_probs(val, image, trajectory)
-    params, facts = fit(ip, tp, labels, args.max_digit_not_sure)
+    how = (f"weight on a 41-step grid, temperature by minimum NLL within [{MIN_TEMPERATURE}, {MAX_TEMPERATURE}]; "
+           f"threshold leaves <= {rate:.1%} of the digits below it")
+    if args.strangers:
+        from digitpad.train.loco import load_strangers
+
+        s = load_strangers(args.strangers)
+        params, facts = fit(s["image_probs"], s["trajectory_probs"], s["labels"], rate)
+        stranger_fused = fuse(s["image_probs"], s["trajectory_probs"], params)
+        fitted_on = (f"strangers: the leave-one-collection-out fold models' answers on collections they never "
+                     f"trained on ({len(s['labels'])} renderings, {len(set(s['collections'].tolist()))} collections, "
+                     f"widths {sorted(set(s['widths'].tolist()))}); {how}")
+        facts |= {"nll_strangers": facts.pop("nll_val"),
+                  "accuracy_strangers": round(float((stranger_fused.argmax(1) == s["labels"]).mean()), 5),
+                  "ece_strangers": round(metrics.ece(stranger_fused, s["labels"]), 5),
+                  "not_sure_rate_strangers": round(metrics.below_rate(stranger_fused.max(1),
+                                                                      params.not_sure_threshold), 5)}
+    else:
+        params, facts = fit(ip, tp, labels, rate)
+        fitted_on = f"val writers' drawings ({len(val)}) at widths {list(WIDTHS)}; {how}"
     fused = fuse(ip, tp, params)
     entry = {
         "image_weight": params.image_weight, "temperature": params.temperature,
         "not_sure_threshold": params.not_sure_threshold,
         "rule": "probs = softmax((image_weight * log p_image + (1 - image_weight) * log p_trajectory) / temperature)",
-        "fitted_on": f"val writers' drawings ({len(val)}) at widths {list(WIDTHS)}; weight on a 41-step grid, "
-                     f"temperature by minimum NLL within [{MIN_TEMPERATURE}, {MAX_TEMPERATURE}]; threshold leaves <= {args.max_digit_not_sure:.1%} of val digits "
-                     "below it",
+        "fitted_on": fitted_on,
         "image_model_sha256": sha256_file(image.path),
         "accuracy_val": round(float((fused.argmax(1) == labels).mean()), 5),
         "ece_val": round(metrics.ece(fused, labels), 5),
+        "not_sure_rate_val": round(metrics.below_rate(fused.max(1), params.not_sure_threshold), 5),
         **facts,
         "command": "python -m digitpad.train.fusion_fit " + " ".join(shlex.quote(a) for a in
                                                                     (argv if argv is not None else sys.argv[1:])),

@@ -15,6 +15,7 @@ writers for temperature and threshold, the left-out collection as "test".
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -39,7 +40,8 @@ def fold_cache(cache: dict[str, np.ndarray], held_out: tuple[str, ...] | None) -
     collection), which calibrates the proxy recipe against the full one.
     Cache keys: ``var_x/var_y/var_col/var_split`` (training renderings),
     ``eval_x/eval_y/eval_col/eval_split/eval_width`` (as drawn at 8/16/28 px),
-    ``nd_train_x``, ``nd_val_x``, ``meta``.
+    ``nd_train_x``, ``nd_val_x``, ``meta``, and optionally ``nd_real_x/nd_real_col`` (the train
+    writers' real letters and symbols: those of a held-out collection are left out with it).
     """
     var_keep = cache["var_split"] == "train"
     val = cache["eval_split"] == "val"
@@ -51,12 +53,51 @@ def fold_cache(cache: dict[str, np.ndarray], held_out: tuple[str, ...] | None) -
         var_keep &= ~out_var
         val &= ~out_eval
         test = out_eval
+    nd_train = cache["nd_train_x"]
+    if "nd_real_x" in cache:
+        keep = np.ones(len(cache["nd_real_x"]), bool) if held_out is None else ~np.isin(cache["nd_real_col"], held_out)
+        nd_train = np.concatenate([nd_train, cache["nd_real_x"][keep]])
     meta = json.loads(str(cache["meta"]))
     meta["held_out_collections"] = list(held_out) if held_out else None
     return {
         "train_x": cache["var_x"][var_keep], "train_y": cache["var_y"][var_keep],
         "val_x": cache["eval_x"][val], "val_y": cache["eval_y"][val], "val_width": cache["eval_width"][val],
         "test_x": cache["eval_x"][test], "test_y": cache["eval_y"][test], "test_width": cache["eval_width"][test],
-        "nd_train_x": cache["nd_train_x"], "nd_val_x": cache["nd_val_x"],
+        "nd_train_x": nd_train, "nd_val_x": cache["nd_val_x"],
         "meta": np.array(json.dumps(meta)),
     }
+
+
+#: Per fold, the fold models' answers on the collections it left out (benchmarks/loco.py --trajectory).
+STRANGERS_FILE = "strangers.npz"
+
+
+def save_strangers(folder: Path, image_probs: np.ndarray, trajectory_probs: np.ndarray, labels: np.ndarray,
+                   collections: np.ndarray, widths: np.ndarray, fold: str, val_fit: tuple[float, ...]) -> Path:
+    """Keep a fold's answers on its left-out collections: every row is a drawing (at one pen
+    width) that neither fold model trained or calibrated on, which is what a calibration for
+    strangers needs (digitpad.train.fusion_fit --strangers).  ``val_fit``: the fold's own
+    calibration on its val writers (image threshold, fusion weight, temperature, threshold),
+    to compare with."""
+    path = Path(folder) / STRANGERS_FILE
+    np.savez_compressed(path, image_probs=image_probs.astype(np.float32),
+                        trajectory_probs=trajectory_probs.astype(np.float32), labels=labels.astype(np.int64),
+                        collections=np.asarray(collections).astype(str), widths=np.asarray(widths, np.int32),
+                        folds=np.full(len(labels), fold),
+                        val_fit=np.tile(np.asarray(val_fit, np.float64), (len(labels), 1)))
+    return path
+
+
+def load_strangers(work: Path) -> dict[str, np.ndarray]:
+    """Every fold's saved answers on its left-out collections, concatenated (folds sorted by name).
+
+    Raises FileNotFoundError naming the folder when no fold has saved any.
+    """
+    files = sorted(Path(work).glob(f"folds/*/{STRANGERS_FILE}"))
+    if not files:
+        raise FileNotFoundError(f"{work}: no folds/*/{STRANGERS_FILE} (run benchmarks/loco.py --trajectory first)")
+    parts = []
+    for f in files:
+        with np.load(f) as z:
+            parts.append({k: z[k] for k in z.files})
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

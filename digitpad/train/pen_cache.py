@@ -1,6 +1,7 @@
 """Render the pen data (and generated non-digits) into a compressed .npz cache of 28x28 model frames.
 
-    python -m digitpad.train.pen_cache --pen ../shared/data/pen-digits/unipen-dev.jsonl.gz --out .cache/pen.npz
+    python -m digitpad.train.pen_cache --pen ../shared/data/pen-digits/unipen-dev.jsonl.gz \
+        --nondigits-real ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz --out .cache/pen.npz
 
 Needs PySide6 (digitpad.render, the GUI's own painter) but not torch, so the cache
 can be built on a machine with Qt and carried to a GPU machine without it.
@@ -9,9 +10,11 @@ Every image is ``to_mnist_28(render(drawing, width))`` rounded to uint8.
 Arrays: train_x/train_y/train_w (train writers, ``--variants`` renderings each:
 variant 0 as drawn, the others jittered, random pen width 3..40 px, some 0/1/7
 given the continental forms: slashed or phi zero, crossed seven, 1 with flag and base,
-9 with a curled "g" tail),
+9 with a curled "g" tail; SCAN_RATE of the jittered copies, and of the non-digits, as
+bold scanned forms, see digitpad.train.scanned),
 val_x/val_y/val_width and test_x/test_y/test_width (held-out writers, as drawn, at
-widths 8, 16 and 28), nd_train_x / nd_val_x (generated non-digits, random widths).
+widths 8, 16 and 28), nd_train_x (generated non-digits, and with --nondigits-real the train
+writers' real letters and symbols, random widths) and nd_val_x (generated, at 8/16/28 px).
 """
 
 from __future__ import annotations
@@ -29,9 +32,15 @@ from digitpad.drawing import Drawing, Stroke, iter_jsonl
 from digitpad.splits import DESCRIPTION, split_of
 from digitpad.train.jitter import jitter_drawing
 from digitpad.train.nondigits import make_nondigits
+from digitpad.train.scanned import ScanLook, random_look
 
 EVAL_WIDTHS = (8, 16, 28)
 MIN_WIDTH, MAX_WIDTH = 3.0, 40.0
+#: Share of the jittered copies (and of the training non-digits) rendered as bold scanned forms.
+SCAN_RATE = 0.15
+
+#: One rendering: a drawing, its pen width, and the scanned look it is given (None: as the canvas shows it).
+RenderJob = tuple[Drawing, float, "ScanLook | None"]
 
 
 def random_width(rng: np.random.Generator) -> float:
@@ -91,37 +100,72 @@ def continental_form(d: Drawing, rng: np.random.Generator) -> Drawing:
     return Drawing(width=d.width, height=d.height, strokes=strokes + extra, extra=dict(d.extra))
 
 
-def training_variants(d: Drawing, variants: int, rng: np.random.Generator) -> list[tuple[Drawing, float]]:
-    """(drawing, pen width) pairs a training drawing becomes: as drawn, then jittered copies,
-    every third of which for a 0/1/7/9 is first given its continental form."""
-    out = []
+def scan_or_not(rng: np.random.Generator) -> ScanLook | None:
+    """A scanned look for SCAN_RATE of the copies, None for the others."""
+    return random_look(rng) if rng.random() < SCAN_RATE else None
+
+
+def training_variants(d: Drawing, variants: int, rng: np.random.Generator) -> list[RenderJob]:
+    """The renderings a training drawing becomes: as drawn, then jittered copies, every third
+    of which for a 0/1/7/9 is first given its continental form, and SCAN_RATE of which are
+    bold scanned forms."""
+    out: list[RenderJob] = []
     for v in range(variants):
         dv = d
         if v > 0 and d.label in (0, 1, 7, 9) and v % 3 == 1:
             dv = continental_form(dv, rng)
         if v > 0:
             dv = jitter_drawing(dv, rng)
-        out.append((dv, random_width(rng)))
+        out.append((dv, random_width(rng), scan_or_not(rng) if v > 0 else None))
     return out
 
 
-def _render_jobs(jobs: list[tuple[dict, float]]) -> np.ndarray:
-    from digitpad.drawing import from_dict
+def nondigit_jobs(drawings: list[Drawing], rng: np.random.Generator) -> list[RenderJob]:
+    """Training renderings of generated non-digits: random pen widths, SCAN_RATE of them scanned."""
+    return [(d, random_width(rng), scan_or_not(rng)) for d in drawings]
+
+
+def real_nondigit_jobs(drawings: list[Drawing], variants: int, rng: np.random.Generator) -> list[RenderJob]:
+    """Training renderings of real pen-drawn letters and symbols: as drawn, then jittered copies
+    (SCAN_RATE of those scanned), each at a random pen width."""
+    out: list[RenderJob] = []
+    for d in drawings:
+        for v in range(variants):
+            out.append((jitter_drawing(d, rng) if v else d, random_width(rng), scan_or_not(rng) if v else None))
+    return out
+
+
+def render_frame(d: Drawing, width: float, look: ScanLook | None = None) -> np.ndarray | None:
+    """The model's 28x28 frame of one rendering: the app's renderer and preprocessor, with the
+    scanner's down-sampling and threshold in between for a scanned look."""
     from digitpad.preprocess import to_mnist_28
     from digitpad.render import render
+    from digitpad.train.scanned import scan_drawing, scan_image
+
+    if look is None:
+        return to_mnist_28(render(d, width))
+    scanned, bold = scan_drawing(d, look)
+    return to_mnist_28(scan_image(render(scanned, bold), look))
+
+
+def _render_jobs(jobs: list[tuple]) -> np.ndarray:
+    from digitpad.drawing import from_dict
 
     out = np.zeros((len(jobs), 28, 28), dtype=np.uint8)
-    for i, (data, width) in enumerate(jobs):
-        frame = to_mnist_28(render(from_dict(data), width))
+    for i, (data, width, look) in enumerate(jobs):
+        frame = render_frame(from_dict(data), width, ScanLook(**look) if look else None)
         if frame is not None:
             out[i] = np.clip(np.rint(frame), 0, 255).astype(np.uint8)
     return out
 
 
-def render_many(jobs: list[tuple[Drawing, float]], workers: int, desc: str) -> np.ndarray:
+def render_many(jobs: list[tuple], workers: int, desc: str) -> np.ndarray:
+    """Frames of (drawing, width) or (drawing, width, look) jobs, rendered in ``workers`` processes."""
+    from dataclasses import asdict
+
     from tqdm import tqdm
 
-    payload = [(d.to_dict(), w) for d, w in jobs]
+    payload = [(job[0].to_dict(), job[1], asdict(job[2]) if len(job) > 2 and job[2] else None) for job in jobs]
     chunk = 500
     parts = [payload[i : i + chunk] for i in range(0, len(payload), chunk)]
     if workers <= 1:
@@ -132,7 +176,8 @@ def render_many(jobs: list[tuple[Drawing, float]], workers: int, desc: str) -> n
     return np.concatenate(results) if results else np.zeros((0, 28, 28), np.uint8)
 
 
-def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: int, workers: int) -> dict[str, np.ndarray]:
+def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: int, workers: int,
+          nondigits_real: Path | None = None, real_variants: int = 2) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     drawings = list(iter_jsonl(pen))
     split = [split_of(d.writer or "") for d in drawings]
@@ -142,8 +187,8 @@ def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: 
     for d, s in zip(drawings, split):
         if s != "train":
             continue
-        for dv, width in training_variants(d, variants, rng):
-            train_jobs.append((dv, width))
+        for job in training_variants(d, variants, rng):
+            train_jobs.append(job)
             train_y.append(d.label)
             train_w.append(windex[d.writer or ""])
     arrays: dict[str, np.ndarray] = {}
@@ -162,7 +207,12 @@ def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: 
         arrays[f"{name}_y"] = np.asarray(ys, np.int64)
         arrays[f"{name}_width"] = np.asarray(ws, np.int32)
     nd = make_nondigits(n_nondigit, seed + 1000)
-    arrays["nd_train_x"] = render_many([(d, random_width(rng)) for d in nd], workers, "render non-digits (train)")
+    nd_jobs = nondigit_jobs(nd, rng)
+    real_train = []
+    if nondigits_real is not None:  # only the train writers' letters and symbols: the others measure
+        real_train = [d for d in iter_jsonl(nondigits_real) if d.strokes and split_of(d.writer or "") == "train"]
+        nd_jobs += real_nondigit_jobs(real_train, real_variants, rng)
+    arrays["nd_train_x"] = render_many(nd_jobs, workers, "render non-digits (train)")
     ndv = make_nondigits(n_nondigit_val, seed + 2000)
     arrays["nd_val_x"] = render_many([(d, float(EVAL_WIDTHS[i % 3])) for i, d in enumerate(ndv)], workers,
                                      "render non-digits (val)")
@@ -170,7 +220,9 @@ def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: 
 
     arrays["meta"] = np.array(json.dumps({
         "preprocess_version": PREPROCESS_VERSION,
-        "source": str(pen), "variants": variants, "seed": seed, "split": DESCRIPTION,
+        "source": str(pen), "variants": variants, "seed": seed, "split": DESCRIPTION, "scan_rate": SCAN_RATE,
+        "real_nondigits": {"source": str(nondigits_real), "train_writers_drawings": len(real_train),
+                           "variants": real_variants} if nondigits_real is not None else None,
         "widths": f"train: log-uniform {MIN_WIDTH:g}..{MAX_WIDTH:g}; val/test: {list(EVAL_WIDTHS)}",
     }))
     return arrays
@@ -183,11 +235,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", type=int, default=8, help="renderings per training drawing")
     ap.add_argument("--nondigits", type=int, default=12000)
     ap.add_argument("--nondigits-val", type=int, default=3000)
+    ap.add_argument("--nondigits-real", help="pen-nondigits .jsonl.gz: its train writers' letters and symbols "
+                    "are rendered as non-digits")
+    ap.add_argument("--real-variants", type=int, default=2, help="renderings per real train non-digit")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     args = ap.parse_args(argv)
     t = time.time()
-    arrays = build(Path(args.pen), args.variants, args.nondigits, args.nondigits_val, args.seed, args.workers)
+    arrays = build(Path(args.pen), args.variants, args.nondigits, args.nondigits_val, args.seed, args.workers,
+                   Path(args.nondigits_real) if args.nondigits_real else None, args.real_variants)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, **arrays)

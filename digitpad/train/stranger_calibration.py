@@ -1,0 +1,138 @@
+"""Calibrate for strangers: temperature and "not sure" threshold fitted on collections never trained on.
+
+    python -m digitpad.train.stranger_calibration --strangers .cache/loco [--model models/digit.onnx] \
+        [--max-digit-not-sure 0.02]
+
+The val writers come from the collections the model trained on; on them the model is right
+99.8 % of the time, so a temperature fitted there is sharper than a stranger's drawings
+deserve.  ``benchmarks/loco.py --trajectory`` keeps, per fold, the fold models' answers on the
+collections that fold left out (``digitpad.train.loco.load_strangers``): drawings from tablets,
+schools and hands those models never saw.  Fitted on them (pooled over every collection, each
+drawing from the fold that left it out):
+
+* the image model: a factor on its temperature (minimum NLL) and the highest threshold that
+  leaves at most ``--max-digit-not-sure`` of the strangers' digits below it; this command writes
+  both into ``models/digit.onnx`` (the ``temperature`` initializer the softmax divides by) and
+  ``models/digit.json``;
+* the fusion: ``python -m digitpad.train.fusion_fit --strangers`` (same data, same rule).
+
+The fold models are the sweep's shorter recipe, calibrated on their own val writers exactly as
+the shipped ones are, so their answers are the shipped models' kind of answer on strangers.
+``benchmarks/stranger_calibration.py`` checks the procedure itself: each collection scored with
+a calibration fitted without it.  Needs the ``onnx`` package (the train extra); no torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.files import sha256_file
+from digitpad.train import metrics
+
+#: Temperature factors the fit may choose (the shipped fits lie well inside).
+MIN_FACTOR, MAX_FACTOR = 0.5, 3.0
+
+
+@dataclass(frozen=True)
+class ImageCalibration:
+    temperature_factor: float  # multiplies the temperature the model was exported with
+    not_sure_threshold: float
+
+
+def log_probs(probs: np.ndarray) -> np.ndarray:
+    """Log-probabilities floored as the fusion floors them (a softmax of them gives the probs back)."""
+    from digitpad.fusion import FLOOR
+
+    return np.log(np.maximum(np.asarray(probs, np.float64), FLOOR))
+
+
+def fit_factor(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Minimum-NLL k for softmax(log p / k): the temperature these probabilities should have had,
+    as a multiple of the one they have (grid within [MIN_FACTOR, MAX_FACTOR], then a finer one)."""
+    z = log_probs(probs)
+    grid = np.exp(np.linspace(np.log(MIN_FACTOR), np.log(MAX_FACTOR), 81))
+    best = min(grid, key=lambda k: metrics.nll(z, labels, k))
+    fine = np.clip(best * np.exp(np.linspace(-0.03, 0.03, 61)), MIN_FACTOR, MAX_FACTOR)
+    return float(min(fine, key=lambda k: metrics.nll(z, labels, k)))
+
+
+def rescale(probs: np.ndarray, factor: float) -> np.ndarray:
+    """softmax(log p / factor): the probabilities with the temperature multiplied by ``factor``."""
+    return metrics.softmax(log_probs(probs), factor)
+
+
+def fit_image(probs: np.ndarray, labels: np.ndarray, max_digit_not_sure: float) -> ImageCalibration:
+    """Temperature factor and threshold from strangers' digits (the image model's answers)."""
+    k = fit_factor(probs, labels)
+    threshold = metrics.choose_threshold(rescale(probs, k).max(1), np.zeros(0), max_digit_not_sure)
+    return ImageCalibration(round(k, 5), threshold)
+
+
+def set_temperature(onnx_path: Path, temperature: float) -> None:
+    """Rewrite the ``temperature`` initializer the exported softmax divides by (atomically)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(onnx_path))
+    found = [i for i, t in enumerate(model.graph.initializer) if t.name == "temperature"]
+    if len(found) != 1:
+        raise ValueError(f"{onnx_path}: no single 'temperature' initializer to rewrite")
+    model.graph.initializer[found[0]].CopyFrom(
+        numpy_helper.from_array(np.asarray(temperature, np.float32), "temperature"))
+    tmp = onnx_path.with_name(onnx_path.name + ".tmp")
+    onnx.save(model, str(tmp))
+    tmp.replace(onnx_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from digitpad.train.loco import load_strangers
+
+    ap = argparse.ArgumentParser(prog="python -m digitpad.train.stranger_calibration",
+                                 description=__doc__.splitlines()[0])
+    ap.add_argument("--strangers", required=True, help="benchmarks/loco.py --work folder (folds/*/strangers.npz)")
+    ap.add_argument("--model", default="models/digit.onnx", help="image model to recalibrate (its .json beside it)")
+    ap.add_argument("--max-digit-not-sure", type=float, default=0.02,
+                    help="share of the strangers' digits the threshold may leave 'not sure'")
+    args = ap.parse_args(argv)
+    data = load_strangers(Path(args.strangers))
+    cal = fit_image(data["image_probs"], data["labels"], args.max_digit_not_sure)
+    model = Path(args.model)
+    meta_path = model.with_suffix(".json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    val_temperature = float(meta.get("calibration", {}).get("val_writers_temperature", meta["temperature"]))
+    new_t = round(val_temperature * cal.temperature_factor, 5)
+    set_temperature(model, new_t)
+    probs = rescale(data["image_probs"], cal.temperature_factor)
+    meta["calibration"] = {
+        "rule": "temperature = val_writers_temperature * temperature_factor; threshold leaves <= "
+                f"{args.max_digit_not_sure:.1%} of the strangers' digits below it",
+        "fitted_on": f"fold models' answers on collections they never trained on: {len(data['labels'])} "
+                     f"renderings of {len(set(data['collections'].tolist()))} collections "
+                     "(benchmarks/loco.py --trajectory; each drawing from the fold that left it out)",
+        "val_writers_temperature": val_temperature,
+        "val_writers_threshold": float(meta.get("calibration", {}).get("val_writers_threshold",
+                                                                       meta["not_sure_threshold"])),
+        "temperature_factor": cal.temperature_factor,
+        "strangers_ece": round(metrics.ece(probs, data["labels"]), 5),
+        "strangers_ece_before": round(metrics.ece(data["image_probs"], data["labels"]), 5),
+        "command": "python -m digitpad.train.stranger_calibration "
+                   + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+    }
+    meta["temperature"] = new_t
+    meta["not_sure_threshold"] = cal.not_sure_threshold
+    meta["sha256"] = sha256_file(model)
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(meta["calibration"] | {"temperature": new_t, "not_sure_threshold": cal.not_sure_threshold},
+                     indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""Calibration for strangers (digitpad.train.stranger_calibration, digitpad.train.loco's saved fold answers)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitpad.recognizer import Recognizer
+from digitpad.train import metrics
+from digitpad.train.loco import load_strangers, save_strangers
+from digitpad.train.stranger_calibration import fit_factor, fit_image, rescale, set_temperature
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _overconfident(n: int = 4000, true_t: float = 2.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities at temperature 1 for labels that really follow temperature ``true_t``."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 3, (n, 10))
+    z[np.arange(n), rng.integers(0, 10, n)] += 6
+    truth = metrics.softmax(z, true_t)
+    labels = np.asarray([rng.choice(10, p=p) for p in truth])
+    return metrics.softmax(z, 1.0), labels
+
+
+def test_factor_recovers_the_temperature_the_answers_deserve() -> None:
+    probs, labels = _overconfident()
+    k = fit_factor(probs, labels)
+    assert 1.8 < k < 2.2
+    assert metrics.ece(rescale(probs, k), labels) < metrics.ece(probs, labels) / 2
+
+
+def test_threshold_leaves_the_asked_share_of_strangers_digits_not_sure() -> None:
+    probs, labels = _overconfident(true_t=1.3)
+    cal = fit_image(probs, labels, 0.02)
+    assert metrics.below_rate(rescale(probs, cal.temperature_factor).max(1), cal.not_sure_threshold) <= 0.02
+
+
+def test_rewritten_temperature_scales_the_models_log_probabilities(tmp_path: Path) -> None:
+    for name in ("digit.onnx", "digit.json"):
+        shutil.copy(ROOT / "models" / name, tmp_path / name)
+    rec = Recognizer(tmp_path / "digit.onnx")
+    old_t = float(rec.metadata["temperature"])
+    x = np.random.default_rng(1).random((8, 1, 28, 28), dtype=np.float32)
+    before = rec.predict_batch(x)
+    set_temperature(tmp_path / "digit.onnx", old_t * 1.5)
+    after = Recognizer(tmp_path / "digit.onnx").predict_batch(x)
+    assert np.allclose(after, rescale(before, 1.5), atol=1e-4)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_strangers_round_trip_and_a_missing_sweep_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        load_strangers(tmp_path)
+    for fold, n in (("apb", 3), ("syn", 2)):
+        (tmp_path / "folds" / fold).mkdir(parents=True)
+        p = np.full((n, 10), 0.1, np.float32)
+        save_strangers(tmp_path / "folds" / fold, p, p, np.arange(n), np.full(n, fold), np.full(n, 16), fold,
+                       (0.9, 0.4, 1.0, 0.95))
+    s = load_strangers(tmp_path)
+    assert s["folds"].tolist() == ["apb"] * 3 + ["syn"] * 2
+    assert s["val_fit"].shape == (5, 4) and s["image_probs"].shape == (5, 10)
