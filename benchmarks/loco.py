@@ -62,7 +62,7 @@ CACHE_VERSION = 2  # 2: SCAN_RATE of the training renderings are bold scanned fo
 
 
 def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers: int,
-                real_nondigits: str | None = None) -> dict[str, np.ndarray]:
+                real_nondigits: str | None = None, scan_rate: float = 0.0) -> dict[str, np.ndarray]:
     """Every rendering the sweep needs, made once (the pen-cache recipe, keyed by collection)."""
     from digitpad.preprocess import PREPROCESS_VERSION
     from digitpad.train.nondigits import make_nondigits
@@ -76,7 +76,7 @@ def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers:
     for d, c, s in zip(drawings, cols, splits):
         if s != "train":
             continue
-        for job in training_variants(d, variants, rng):
+        for job in training_variants(d, variants, rng, scan_rate):
             var_jobs.append(job)
             var_y.append(d.label)
             var_col.append(c)
@@ -88,7 +88,8 @@ def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers:
         if real_nondigits else []
     extra = {}
     if real:  # the pen-cache recipe's real non-digits: train writers only, 2 renderings each
-        extra["nd_real_x"] = render_many(real_nondigit_jobs(real, 2, rng), workers, "render real non-digits")
+        extra["nd_real_x"] = render_many(real_nondigit_jobs(real, 2, rng, scan_rate), workers,
+                                         "render real non-digits")
         extra["nd_real_col"] = np.repeat(np.asarray([collection_of(d.writer or "") for d in real]), 2)
     return extra | {
         "var_x": render_many(var_jobs, workers, "render training variants"),
@@ -98,22 +99,24 @@ def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers:
         "eval_col": np.tile(np.asarray(cols), len(WIDTHS)),
         "eval_split": np.tile(np.asarray(splits), len(WIDTHS)),
         "eval_width": np.repeat(np.asarray(WIDTHS, np.int32), len(drawings)),
-        "nd_train_x": render_many(nondigit_jobs(nd, rng), workers, "render non-digits"),
+        "nd_train_x": render_many(nondigit_jobs(nd, rng, scan_rate), workers, "render non-digits"),
         "nd_val_x": render_many([(d, float(WIDTHS[i % 3])) for i, d in enumerate(ndv)], workers,
                                 "render non-digits (val)"),
         "meta": np.array(json.dumps({"preprocess_version": PREPROCESS_VERSION, "source": str(data),
                                      "variants": variants, "seed": seed, "loco_cache_version": CACHE_VERSION,
-                                     "real_nondigits": str(real_nondigits) if real else None})),
+                                     "real_nondigits": str(real_nondigits) if real else None,
+                                     "scan_rate": scan_rate})),
     }
 
 
 def load_or_build(args: argparse.Namespace) -> dict[str, np.ndarray]:
-    real = "-real" if args.real_nondigits else ""
-    path = Path(args.work) / f"cache-v{CACHE_VERSION}-var{args.variants}-nd{args.nondigits}{real}-seed{args.seed}.npz"
+    real = "-real" if args.image_real_nondigits else ""
+    path = Path(args.work) / (f"cache-v{CACHE_VERSION}-var{args.variants}-nd{args.nondigits}{real}"
+                              f"-scan{args.scan_rate:g}-seed{args.seed}.npz")
     if not path.exists():
         t = time.time()
         arrays = build_cache(Path(args.data), args.variants, args.nondigits, args.seed, args.workers,
-                             args.real_nondigits)
+                             args.real_nondigits if args.image_real_nondigits else None, args.scan_rate)
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, **arrays)
         print(f"rendered {path} in {time.time() - t:.0f} s", flush=True)
@@ -338,7 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trajectory-nondigits", type=int, default=6000,
                     help="--trajectory recipe: generated non-digits (full: 12,000)")
     ap.add_argument("--real-nondigits", help="pen-nondigits .jsonl.gz: its train writers' letters and symbols are "
-                    "trained on as non-digits (image folds: rendered into the cache; --trajectory: its recipe)")
+                    "trained on as non-digits by the --trajectory recipe (and with --image-real-nondigits by the "
+                    "image folds)")
+    ap.add_argument("--image-real-nondigits", action="store_true",
+                    help="the image folds train on --real-nondigits' train writers too (pen_cache --nondigits-real)")
+    ap.add_argument("--scan-rate", type=float, default=0.0,
+                    help="share of training copies rendered as bold scanned forms (pen_cache --scan-rate)")
     args = ap.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
     started = time.time()
@@ -354,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/loco.py " + " ".join(shlex.quote(a) for a in argv),
         "proxy_recipe": {"epochs": args.epochs, "mnist_images": args.mnist_limit, "pen_variants": args.variants,
                          "nondigits": args.nondigits, "width": args.width, "threads": args.threads,
-                         "real_nondigits": bool(args.real_nondigits), "loco_cache_version": CACHE_VERSION,
+                         "image_real_nondigits": bool(args.image_real_nondigits), "scan_rate": args.scan_rate,
+                         "loco_cache_version": CACHE_VERSION,
                          "note": "python -m digitpad.train unchanged; full recipe: 8 epochs (CPU) or 40 (GPU), "
                                  "60,000 MNIST, 8 renderings per drawing, 12,000 generated non-digits plus the "
                                  "train writers' real ones"},

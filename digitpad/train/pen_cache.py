@@ -100,12 +100,13 @@ def continental_form(d: Drawing, rng: np.random.Generator) -> Drawing:
     return Drawing(width=d.width, height=d.height, strokes=strokes + extra, extra=dict(d.extra))
 
 
-def scan_or_not(rng: np.random.Generator) -> ScanLook | None:
-    """A scanned look for SCAN_RATE of the copies, None for the others."""
-    return random_look(rng) if rng.random() < SCAN_RATE else None
+def scan_or_not(rng: np.random.Generator, rate: float = SCAN_RATE) -> ScanLook | None:
+    """A scanned look for ``rate`` of the copies, None for the others (rate 0 draws nothing)."""
+    return random_look(rng) if rate > 0 and rng.random() < rate else None
 
 
-def training_variants(d: Drawing, variants: int, rng: np.random.Generator) -> list[RenderJob]:
+def training_variants(d: Drawing, variants: int, rng: np.random.Generator,
+                      scan_rate: float = SCAN_RATE) -> list[RenderJob]:
     """The renderings a training drawing becomes: as drawn, then jittered copies, every third
     of which for a 0/1/7/9 is first given its continental form, and SCAN_RATE of which are
     bold scanned forms."""
@@ -116,22 +117,24 @@ def training_variants(d: Drawing, variants: int, rng: np.random.Generator) -> li
             dv = continental_form(dv, rng)
         if v > 0:
             dv = jitter_drawing(dv, rng)
-        out.append((dv, random_width(rng), scan_or_not(rng) if v > 0 else None))
+        out.append((dv, random_width(rng), scan_or_not(rng, scan_rate) if v > 0 else None))
     return out
 
 
-def nondigit_jobs(drawings: list[Drawing], rng: np.random.Generator) -> list[RenderJob]:
-    """Training renderings of generated non-digits: random pen widths, SCAN_RATE of them scanned."""
-    return [(d, random_width(rng), scan_or_not(rng)) for d in drawings]
+def nondigit_jobs(drawings: list[Drawing], rng: np.random.Generator, scan_rate: float = SCAN_RATE) -> list[RenderJob]:
+    """Training renderings of generated non-digits: random pen widths, ``scan_rate`` of them scanned."""
+    return [(d, random_width(rng), scan_or_not(rng, scan_rate)) for d in drawings]
 
 
-def real_nondigit_jobs(drawings: list[Drawing], variants: int, rng: np.random.Generator) -> list[RenderJob]:
+def real_nondigit_jobs(drawings: list[Drawing], variants: int, rng: np.random.Generator,
+                       scan_rate: float = SCAN_RATE) -> list[RenderJob]:
     """Training renderings of real pen-drawn letters and symbols: as drawn, then jittered copies
     (SCAN_RATE of those scanned), each at a random pen width."""
     out: list[RenderJob] = []
     for d in drawings:
         for v in range(variants):
-            out.append((jitter_drawing(d, rng) if v else d, random_width(rng), scan_or_not(rng) if v else None))
+            out.append((jitter_drawing(d, rng) if v else d, random_width(rng),
+                        scan_or_not(rng, scan_rate) if v else None))
     return out
 
 
@@ -177,7 +180,8 @@ def render_many(jobs: list[tuple], workers: int, desc: str) -> np.ndarray:
 
 
 def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: int, workers: int,
-          nondigits_real: Path | None = None, real_variants: int = 2) -> dict[str, np.ndarray]:
+          nondigits_real: Path | None = None, real_variants: int = 2,
+          scan_rate: float = SCAN_RATE) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     drawings = list(iter_jsonl(pen))
     split = [split_of(d.writer or "") for d in drawings]
@@ -187,7 +191,7 @@ def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: 
     for d, s in zip(drawings, split):
         if s != "train":
             continue
-        for job in training_variants(d, variants, rng):
+        for job in training_variants(d, variants, rng, scan_rate):
             train_jobs.append(job)
             train_y.append(d.label)
             train_w.append(windex[d.writer or ""])
@@ -207,11 +211,11 @@ def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: 
         arrays[f"{name}_y"] = np.asarray(ys, np.int64)
         arrays[f"{name}_width"] = np.asarray(ws, np.int32)
     nd = make_nondigits(n_nondigit, seed + 1000)
-    nd_jobs = nondigit_jobs(nd, rng)
+    nd_jobs = nondigit_jobs(nd, rng, scan_rate)
     real_train = []
     if nondigits_real is not None:  # only the train writers' letters and symbols: the others measure
         real_train = [d for d in iter_jsonl(nondigits_real) if d.strokes and split_of(d.writer or "") == "train"]
-        nd_jobs += real_nondigit_jobs(real_train, real_variants, rng)
+        nd_jobs += real_nondigit_jobs(real_train, real_variants, rng, scan_rate)
     arrays["nd_train_x"] = render_many(nd_jobs, workers, "render non-digits (train)")
     ndv = make_nondigits(n_nondigit_val, seed + 2000)
     arrays["nd_val_x"] = render_many([(d, float(EVAL_WIDTHS[i % 3])) for i, d in enumerate(ndv)], workers,
@@ -220,7 +224,7 @@ def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: 
 
     arrays["meta"] = np.array(json.dumps({
         "preprocess_version": PREPROCESS_VERSION,
-        "source": str(pen), "variants": variants, "seed": seed, "split": DESCRIPTION, "scan_rate": SCAN_RATE,
+        "source": str(pen), "variants": variants, "seed": seed, "split": DESCRIPTION, "scan_rate": scan_rate,
         "real_nondigits": {"source": str(nondigits_real), "train_writers_drawings": len(real_train),
                            "variants": real_variants} if nondigits_real is not None else None,
         "widths": f"train: log-uniform {MIN_WIDTH:g}..{MAX_WIDTH:g}; val/test: {list(EVAL_WIDTHS)}",
@@ -238,12 +242,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nondigits-real", help="pen-nondigits .jsonl.gz: its train writers' letters and symbols "
                     "are rendered as non-digits")
     ap.add_argument("--real-variants", type=int, default=2, help="renderings per real train non-digit")
+    ap.add_argument("--scan-rate", type=float, default=SCAN_RATE,
+                    help="share of jittered copies and non-digits rendered as bold scanned forms")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     args = ap.parse_args(argv)
     t = time.time()
     arrays = build(Path(args.pen), args.variants, args.nondigits, args.nondigits_val, args.seed, args.workers,
-                   Path(args.nondigits_real) if args.nondigits_real else None, args.real_variants)
+                   Path(args.nondigits_real) if args.nondigits_real else None, args.real_variants, args.scan_rate)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, **arrays)
