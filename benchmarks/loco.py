@@ -2,12 +2,14 @@
 
     nice -n 19 python benchmarks/loco.py --data ../shared/data/pen-digits/unipen-dev.jsonl.gz \
         --mnist ../shared/data/mnist --work .cache/loco --json loco.json [--folds syn,apb] [--skip-proxy-check] \
-        --real-nondigits ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz
+        --real-nondigits ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz [--scan-rate R] [--image-real-nondigits]
     nice -n 10 python benchmarks/loco.py --data ../shared/data/pen-digits/unipen-dev.jsonl.gz \
         --mnist ../shared/data/mnist --work .cache/loco --trajectory --json loco-trajectory.json [--folds syn,apa] \
-        --real-nondigits ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz
+        --real-nondigits ../shared/data/pen-nondigits/unipen-nondigits-dev.jsonl.gz [--scan-rate R] [--image-real-nondigits]
 
-(Both with the same ``--real-nondigits``: the second reuses the first's renderings and fold models.)
+(The second with the first's ``--scan-rate`` and ``--image-real-nondigits``: it reuses the first's renderings and
+fold image models; ``--real-nondigits`` is the trajectory recipe's.  Use the settings the shipped image model was
+trained with, recorded in models/digit.json's ``pen_cache``.)
 
 About 4-5 minutes per training on 2 shared CPU cores (8 trainings: 7 folds + the proxy check).
 
@@ -58,7 +60,7 @@ from digitpad.train.loco import FOLDS, collection_of, fold_cache, save_strangers
 from digitpad.train.metrics import below_rate, ece  # noqa: E402
 
 WIDTHS = (8, 16, 28)
-CACHE_VERSION = 2  # 2: SCAN_RATE of the training renderings are bold scanned forms
+CACHE_VERSION = 2  # 2: scanned forms and real non-digits possible (their settings are in the file name)
 
 
 def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers: int,
@@ -84,6 +86,7 @@ def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers:
     eval_jobs = [(d, float(w)) for w in WIDTHS for d in drawings]
     nd = make_nondigits(n_nondigits, seed + 1000)
     ndv = make_nondigits(max(n_nondigits // 4, 1), seed + 2000)
+    nd_jobs = nondigit_jobs(nd, rng, scan_rate)  # drawn before the real ones, in pen_cache.build's order
     real = [d for d in iter_jsonl(real_nondigits) if d.strokes and split_of(d.writer or "") == "train"] \
         if real_nondigits else []
     extra = {}
@@ -99,7 +102,7 @@ def build_cache(data: Path, variants: int, n_nondigits: int, seed: int, workers:
         "eval_col": np.tile(np.asarray(cols), len(WIDTHS)),
         "eval_split": np.tile(np.asarray(splits), len(WIDTHS)),
         "eval_width": np.repeat(np.asarray(WIDTHS, np.int32), len(drawings)),
-        "nd_train_x": render_many(nondigit_jobs(nd, rng, scan_rate), workers, "render non-digits"),
+        "nd_train_x": render_many(nd_jobs, workers, "render non-digits"),
         "nd_val_x": render_many([(d, float(WIDTHS[i % 3])) for i, d in enumerate(ndv)], workers,
                                 "render non-digits (val)"),
         "meta": np.array(json.dumps({"preprocess_version": PREPROCESS_VERSION, "source": str(data),
@@ -272,6 +275,10 @@ def trajectory_sweep(args: argparse.Namespace, argv: list[str], cache: dict) -> 
             with open(folder / "trajectory.log", "w", encoding="utf-8") as log:
                 subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         trajectory = TrajectoryRecognizer(folder / "trajectory.onnx")
+        image_meta = folder / "digit.json"
+        image_recipe = json.dumps({k: v for k, v in json.loads(image_meta.read_text(encoding="utf-8")).items()
+                                   if k in ("command", "pen_cache", "preprocess_version")}) \
+            if image_meta.exists() else ""
         tp = np.concatenate([trajectory.predict_batch(features[i : i + 2048])[0]
                              for i in range(0, len(features), 2048)])
         tp = np.tile(tp, (len(WIDTHS), 1))
@@ -282,7 +289,10 @@ def trajectory_sweep(args: argparse.Namespace, argv: list[str], cache: dict) -> 
         fused = fuse(ip, tp, params)
         save_strangers(folder, ip[out], tp[out], cache["eval_y"][out], cache["eval_col"][out],
                        cache["eval_width"][out], name, (image_threshold, params.image_weight,
-                                                        params.temperature, params.not_sure_threshold))
+                                                        params.temperature, params.not_sure_threshold),
+                       {"renderings": json.loads(str(cache["meta"])), "image": result["image_models"],
+                        "image_recipe": json.loads(image_recipe) if image_recipe else None,
+                        "trajectory": result["trajectory_recipe"]})
         rows = {"image": per_collection(ip, cache, out, image_threshold, held),
                 "trajectory": per_collection(tp, cache, out, float(trajectory.metadata["not_sure_threshold"]), held),
                 "fused": per_collection(fused, cache, out, params.not_sure_threshold, held)}

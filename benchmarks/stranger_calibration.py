@@ -4,13 +4,13 @@
 
 Reads the fold models' answers on the collections each fold left out (kept by
 ``benchmarks/loco.py --trajectory`` in ``--strangers/folds/*/strangers.npz``).  For every
-collection C, the calibration is fitted on the other nine collections' answers only
+collection C, the calibration is fitted on the other collections' answers only
 (``digitpad.train.stranger_calibration.fit_image`` for the image model, ``fusion_fit.fit`` for
 the fusion: the very functions that calibrate the shipped models) and C is scored with it:
 accuracy per pen width, expected calibration error (15 bins, widths pooled) and the "not sure"
 rate.  Beside it, C scored with its fold's own calibration on val writers (the rule the
-models used before).  Mean and worst over the ten collections and over the six with at least
-100 drawings.  numpy only.
+models used before).  Mean and worst over the collections and over those with at least 100
+drawings.  numpy only.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     for c in order:
         m, rest = cols == c, cols != c
         image = fit_image(ip[rest], y[rest], args.max_digit_not_sure)
-        fusion, _ = fit_fusion(ip[rest], tp[rest], y[rest], args.max_digit_not_sure)
+        k = image.temperature_factor  # the fusion meets the image answers as the recalibrated model gives them
+        fusion, _ = fit_fusion(rescale(ip[rest], k), tp[rest], y[rest], args.max_digit_not_sure)
         own = vf[m][0]  # the fold's val-writer fit: image threshold, w, T, fused threshold
         own_fusion = FusionParams(float(own[1]), float(own[2]), float(own[3]))
         rows[c] = {
@@ -75,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             "image_stranger_fit": scores(rescale(ip[m], image.temperature_factor), y[m], widths[m],
                                          image.not_sure_threshold),
             "fused_val_fit": scores(fuse(ip[m], tp[m], own_fusion), y[m], widths[m], own_fusion.not_sure_threshold),
-            "fused_stranger_fit": scores(fuse(ip[m], tp[m], fusion), y[m], widths[m], fusion.not_sure_threshold),
+            "fused_stranger_fit": scores(fuse(rescale(ip[m], k), tp[m], fusion), y[m], widths[m],
+                                         fusion.not_sure_threshold),
             "fit_without_it": {"image_temperature_factor": image.temperature_factor,
                                "image_threshold": image.not_sure_threshold, "fusion_weight": fusion.image_weight,
                                "fusion_temperature": fusion.temperature, "fusion_threshold": fusion.not_sure_threshold},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -59,7 +60,41 @@ def test_strangers_round_trip_and_a_missing_sweep_is_named(tmp_path: Path) -> No
         (tmp_path / "folds" / fold).mkdir(parents=True)
         p = np.full((n, 10), 0.1, np.float32)
         save_strangers(tmp_path / "folds" / fold, p, p, np.arange(n), np.full(n, fold), np.full(n, 16), fold,
-                       (0.9, 0.4, 1.0, 0.95))
+                       (0.9, 0.4, 1.0, 0.95), {"scan_rate": 0})
     s = load_strangers(tmp_path)
     assert s["folds"].tolist() == ["apb"] * 3 + ["syn"] * 2
     assert s["val_fit"].shape == (5, 4) and s["image_probs"].shape == (5, 10)
+    assert json.loads(str(s["recipe"])) == {"scan_rate": 0}
+    (tmp_path / "folds" / "x").mkdir()
+    save_strangers(tmp_path / "folds" / "x", p, p, np.arange(2), np.full(2, "syn"), np.full(2, 16), "x",
+                   (0.9, 0.4, 1.0, 0.95), {"scan_rate": 0})
+    with pytest.raises(ValueError, match="collection syn left out by two folds"):
+        load_strangers(tmp_path)
+    save_strangers(tmp_path / "folds" / "x", p, p, np.arange(2), np.full(2, "tos"), np.full(2, 16), "x",
+                   (0.9, 0.4, 1.0, 0.95), {"scan_rate": 0.15})
+    with pytest.raises(ValueError, match="different recipes"):
+        load_strangers(tmp_path)
+
+
+def test_command_recalibrates_a_model_copy_once_however_often_it_runs(tmp_path: Path) -> None:
+    from digitpad.files import sha256_file
+    from digitpad.train.stranger_calibration import main
+
+    for name in ("digit.onnx", "digit.json"):
+        shutil.copy(ROOT / "models" / name, tmp_path / name)
+    first = json.loads((tmp_path / "digit.json").read_text(encoding="utf-8"))
+    probs, labels = _overconfident(n=600, true_t=1.5)
+    (tmp_path / "loco" / "folds" / "a").mkdir(parents=True)
+    save_strangers(tmp_path / "loco" / "folds" / "a", probs, probs, labels, np.full(len(labels), "syn"),
+                   np.full(len(labels), 16), "a", (0.9, 0.4, 1.0, 0.95), {"scan_rate": 0})
+    args = ["--strangers", str(tmp_path / "loco"), "--model", str(tmp_path / "digit.onnx")]
+    for _ in range(2):
+        assert main(args) == 0
+        meta = json.loads((tmp_path / "digit.json").read_text(encoding="utf-8"))
+        cal = meta["stranger_calibration"]
+        assert cal["val_writers_temperature"] == first["temperature"]
+        assert meta["temperature"] == pytest.approx(first["temperature"] * cal["temperature_factor"], abs=1e-5)
+        assert meta["sha256"] == sha256_file(tmp_path / "digit.onnx")
+        assert Recognizer(tmp_path / "digit.onnx").not_sure_threshold == meta["not_sure_threshold"]
+    assert 1.3 < cal["temperature_factor"] < 1.7
+    assert not list(tmp_path.glob("*.tmp"))

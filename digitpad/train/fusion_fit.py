@@ -8,9 +8,10 @@ the "not sure" threshold for the fused output (the highest one leaving at most
 * Without ``--strangers``: on the val writers' drawings, each rendered at 8, 16 and 28 px by
   the app's renderer and preprocessor (the trajectory does not depend on the pen width);
   threshold rule 1 %.
-* With ``--strangers DIR`` (what ships): on the leave-one-collection-out fold models' answers
+* With ``--strangers DIR``: on the leave-one-collection-out fold models' answers
   on the collections they never trained on (``benchmarks/loco.py --trajectory`` keeps them,
-  see digitpad.train.stranger_calibration); threshold rule 2 %.  The val writers' figures
+  see digitpad.train.stranger_calibration; the image answers rescaled by the image model's
+  recorded temperature factor); threshold rule 2 %.  The val writers' figures
   under the fitted rule are printed and recorded beside.
 
 Writes them into trajectory.json (``fusion``) with the image model's sha256, so a new image
@@ -104,13 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.strangers:
         from digitpad.train.loco import load_strangers
 
+        from digitpad.train.stranger_calibration import factor_of, rescale
+
         s = load_strangers(args.strangers)
+        # the fold image models' answers as the image model's own stranger calibration would give them
+        k = factor_of(json.loads(image.path.with_suffix(".json").read_text(encoding="utf-8")))
+        s["image_probs"] = rescale(s["image_probs"], k) if k != 1.0 else s["image_probs"]
         params, facts = fit(s["image_probs"], s["trajectory_probs"], s["labels"], rate)
         stranger_fused = fuse(s["image_probs"], s["trajectory_probs"], params)
         fitted_on = (f"strangers: the leave-one-collection-out fold models' answers on collections they never "
                      f"trained on ({len(s['labels'])} renderings, {len(set(s['collections'].tolist()))} collections, "
                      f"widths {sorted(set(s['widths'].tolist()))}); {how}")
-        facts |= {"nll_strangers": facts.pop("nll_val"),
+        facts |= {"nll_strangers": facts.pop("nll_val"), "image_temperature_factor": k,
+                  "fold_recipe": json.loads(str(s["recipe"])),
                   "accuracy_strangers": round(float((stranger_fused.argmax(1) == s["labels"]).mean()), 5),
                   "ece_strangers": round(metrics.ece(stranger_fused, s["labels"]), 5),
                   "not_sure_rate_strangers": round(metrics.below_rate(stranger_fused.max(1),
@@ -135,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     meta_path = trajectory.path.with_suffix(".json")
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     meta["fusion"] = entry
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    tmp = meta_path.with_name(meta_path.name + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(meta_path)
     print(json.dumps(entry, indent=2))
     return 0
 

@@ -73,25 +73,29 @@ STRANGERS_FILE = "strangers.npz"
 
 
 def save_strangers(folder: Path, image_probs: np.ndarray, trajectory_probs: np.ndarray, labels: np.ndarray,
-                   collections: np.ndarray, widths: np.ndarray, fold: str, val_fit: tuple[float, ...]) -> Path:
+                   collections: np.ndarray, widths: np.ndarray, fold: str, val_fit: tuple[float, ...],
+                   recipe: dict) -> Path:
     """Keep a fold's answers on its left-out collections: every row is a drawing (at one pen
     width) that neither fold model trained or calibrated on, which is what a calibration for
     strangers needs (digitpad.train.fusion_fit --strangers).  ``val_fit``: the fold's own
     calibration on its val writers (image threshold, fusion weight, temperature, threshold),
-    to compare with."""
+    to compare with.  ``recipe``: how the fold models were made (the same for every fold of a
+    sweep; load_strangers refuses a mixture)."""
     path = Path(folder) / STRANGERS_FILE
     np.savez_compressed(path, image_probs=image_probs.astype(np.float32),
                         trajectory_probs=trajectory_probs.astype(np.float32), labels=labels.astype(np.int64),
                         collections=np.asarray(collections).astype(str), widths=np.asarray(widths, np.int32),
                         folds=np.full(len(labels), fold),
-                        val_fit=np.tile(np.asarray(val_fit, np.float64), (len(labels), 1)))
+                        val_fit=np.tile(np.asarray(val_fit, np.float64), (len(labels), 1)),
+                        recipe=np.array(json.dumps(recipe, sort_keys=True)))
     return path
 
 
 def load_strangers(work: Path) -> dict[str, np.ndarray]:
     """Every fold's saved answers on its left-out collections, concatenated (folds sorted by name).
 
-    Raises FileNotFoundError naming the folder when no fold has saved any.
+    Raises FileNotFoundError naming the folder when no fold has saved any, and ValueError when
+    the folds were made by different recipes or two folds left out the same collection.
     """
     files = sorted(Path(work).glob(f"folds/*/{STRANGERS_FILE}"))
     if not files:
@@ -100,4 +104,15 @@ def load_strangers(work: Path) -> dict[str, np.ndarray]:
     for f in files:
         with np.load(f) as z:
             parts.append({k: z[k] for k in z.files})
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    recipes = {str(p.get("recipe", "")) for p in parts}
+    if len(recipes) != 1:
+        raise ValueError(f"{work}: the folds' {STRANGERS_FILE} come from {len(recipes)} different recipes")
+    owner: dict[str, str] = {}
+    for f, p in zip(files, parts):
+        for c in set(p["collections"].tolist()):
+            if c in owner:
+                raise ValueError(f"{work}: collection {c} left out by two folds ({owner[c]}, {f.parent.name})")
+            owner[c] = f.parent.name
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "recipe"}
+    out["recipe"] = np.array(recipes.pop())
+    return out

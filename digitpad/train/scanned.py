@@ -60,7 +60,8 @@ def scan_drawing(d: Drawing, look: ScanLook) -> tuple[Drawing, float]:
     xy = np.asarray(pts, np.float64)
     (x0, y0), (x1, y1) = xy.min(0), xy.max(0)
     height = max(y1 - y0, 1.0)
-    width = max(height * look.bold, 1.0)
+    size = max(height, 0.25 * (x1 - x0) * look.stretch)  # a dash or dot gets a pen for its length, not 1 px
+    width = max(size * look.bold, 1.0)
     margin = width + 2.0
     strokes = [
         Stroke(points=[((x - x0) * look.stretch + margin, y - y0 + margin, p) for x, y, p in s.points], width=None)
@@ -75,14 +76,15 @@ def scan_image(canvas: np.ndarray, look: ScanLook) -> np.ndarray:
     """A canvas rendering (ink bright) at ``look.height`` scanner pixels, then binary (0 or 255).
 
     The ink's box is averaged down (box filter, as light falls on a scanner's cell) so the
-    ink is ``look.height`` pixels high, then thresholded; a one-pixel border of paper is kept.
+    ink is ``look.height`` pixels high (a flat mark: a quarter of its width is), then
+    thresholded; a one-pixel border of paper is kept.
     """
     box = ink_bbox(canvas)
     if box is None:
         return canvas
     top, bottom, left, right = box
     crop = Image.fromarray(np.ascontiguousarray(canvas[top:bottom, left:right]))
-    scale = look.height / max(bottom - top, 1)
+    scale = look.height / max(bottom - top, 0.25 * (right - left), 1)  # a flat mark is not blown up to a strip
     size = (max(1, round((right - left) * scale)), max(1, round((bottom - top) * scale)))
     small = np.asarray(crop.resize(size, Image.Resampling.BOX))
     binary = np.where(small >= look.threshold * 255.0, 255, 0).astype(np.uint8)
