@@ -45,9 +45,14 @@ def test_stretch_changes_the_digits_box() -> None:
 
 def test_scanned_copies_are_a_share_of_the_jittered_ones_and_render() -> None:
     rng = np.random.default_rng(0)
-    jobs = [job for _ in range(120) for job in training_variants(_seven(), 4, rng)]
+    jobs = [job for _ in range(120) for job in training_variants(_seven(), 4, rng, SCAN_RATE)]
     assert all(look is None for _, _, look in jobs[::4])  # the first copy is always as drawn
     share = np.mean([look is not None for i, (_, _, look) in enumerate(jobs) if i % 4])
     assert abs(share - SCAN_RATE) < 0.06
     frame = render_frame(_seven(), 16.0, random_look(rng))
     assert frame is not None and frame.shape == (28, 28) and frame.max() > 200
+
+
+def test_the_shipped_recipe_renders_no_scanned_copies() -> None:
+    rng = np.random.default_rng(0)
+    assert all(look is None for _ in range(50) for _, _, look in training_variants(_seven(), 4, rng))
