@@ -149,7 +149,7 @@ def number_json(name: str, reading) -> dict:
 def cmd_predict_number(args: argparse.Namespace) -> int:
     """Read the number of every input; one bad input (file or .jsonl line) costs that input only."""
     from digitpad.drawing import Drawing, DrawingError
-    from digitpad.number import NumberReader, read_number_image
+    from digitpad.number import NUMBER_INK_LIMIT, NumberReader, ink_area, read_number_image
 
     recognizer = _load_recognizer(args.model)
     personal = _adapt(recognizer, args.personal, args.width)
@@ -161,6 +161,9 @@ def cmd_predict_number(args: argparse.Namespace) -> int:
             try:
                 if isinstance(source, Exception):
                     raise source
+                if isinstance(source, Drawing) and not ink_area(source) <= NUMBER_INK_LIMIT:  # the window's guard
+                    raise ValueError(f"{name}: too much ink to search for a number ({ink_area(source):,.0f} painted "
+                                     f"pixels, at most {NUMBER_INK_LIMIT:,}); without --number it is read as one digit")
                 reading = reader.read(source) if isinstance(source, Drawing) else read_number_image(source, recognizer)
                 if reading is None:
                     raise ValueError(f"{name}: no ink found (blank image)")

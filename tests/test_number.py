@@ -319,3 +319,16 @@ def test_faint_ink_at_one_edge_is_not_given_to_a_component_at_the_other():
     labels[2, 0] = 1
     owner = _nearest_owner(ink, labels)
     assert owner[2, 7] == 0 and owner[2, 0] == 1 and owner.shape == labels.shape
+
+
+def test_cli_refuses_a_number_search_over_too_much_ink_naming_the_file(tmp_path):
+    """The window reads such a drawing as one digit; the CLI says why it will not search it."""
+    zigzag = [[float(x % 2) * 2000 + 20, float(y) * 4 + 20, 1.0] for x, y in zip(range(300), range(300))]
+    heavy = {"format": "digitpad-drawing", "version": 1, "width": 2100, "height": 1300,
+             "strokes": [{"width": 40.0, "points": zigzag}, {"points": [[10.0, 10.0], [50.0, 50.0]]}]}
+    path = tmp_path / "heavy.json"
+    path.write_text(json.dumps(heavy))
+    r = run("predict", "--number", str(path))
+    assert r.returncode == 1
+    assert f"{path}: too much ink to search for a number" in r.stderr
+    assert run("predict", str(path)).returncode == 0  # read as one digit without --number
