@@ -240,6 +240,18 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def fold_image_recipe(folder: Path) -> str:
+    """How a fold's image model was trained, with what is the fold's own (its folder, the collections
+    it left out) taken out, so every fold of one sweep gives the same string."""
+    path = folder / "digit.json"
+    if not path.exists():
+        return ""
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    cache = {k: v for k, v in meta.get("pen_cache", {}).items() if k != "held_out_collections"}
+    return json.dumps({"command": str(meta.get("command", "")).replace(str(folder), "<fold>"), "pen_cache": cache,
+                       "preprocess_version": meta.get("preprocess_version")}, sort_keys=True)
+
+
 def trajectory_sweep(args: argparse.Namespace, argv: list[str], cache: dict) -> int:
     """Image fold model alone / trajectory fold model alone / fused, per left-out collection."""
     from digitpad.drawing import iter_jsonl
@@ -275,10 +287,7 @@ def trajectory_sweep(args: argparse.Namespace, argv: list[str], cache: dict) -> 
             with open(folder / "trajectory.log", "w", encoding="utf-8") as log:
                 subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         trajectory = TrajectoryRecognizer(folder / "trajectory.onnx")
-        image_meta = folder / "digit.json"
-        image_recipe = json.dumps({k: v for k, v in json.loads(image_meta.read_text(encoding="utf-8")).items()
-                                   if k in ("command", "pen_cache", "preprocess_version")}) \
-            if image_meta.exists() else ""
+        image_recipe = fold_image_recipe(folder)
         tp = np.concatenate([trajectory.predict_batch(features[i : i + 2048])[0]
                              for i in range(0, len(features), 2048)])
         tp = np.tile(tp, (len(WIDTHS), 1))
@@ -292,7 +301,8 @@ def trajectory_sweep(args: argparse.Namespace, argv: list[str], cache: dict) -> 
                                                         params.temperature, params.not_sure_threshold),
                        {"renderings": json.loads(str(cache["meta"])), "image": result["image_models"],
                         "image_recipe": json.loads(image_recipe) if image_recipe else None,
-                        "trajectory": result["trajectory_recipe"]})
+                        "trajectory": result["trajectory_recipe"]},
+                       (ip[val], tp[val], cache["eval_y"][val]))
         rows = {"image": per_collection(ip, cache, out, image_threshold, held),
                 "trajectory": per_collection(tp, cache, out, float(trajectory.metadata["not_sure_threshold"]), held),
                 "fused": per_collection(fused, cache, out, params.not_sure_threshold, held)}

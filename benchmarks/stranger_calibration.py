@@ -1,12 +1,14 @@
 """Calibration fitted on strangers, checked on strangers it was not fitted on (nested leave-one-collection-out).
 
-    python benchmarks/stranger_calibration.py --strangers .cache/loco [--max-digit-not-sure 0.02] [--json out.json]
+    python benchmarks/stranger_calibration.py --strangers .cache/loco [--max-digit-not-sure 0.025] [--json out.json]
 
 Reads the fold models' answers on the collections each fold left out (kept by
 ``benchmarks/loco.py --trajectory`` in ``--strangers/folds/*/strangers.npz``).  For every
 collection C, the calibration is fitted on the other collections' answers only
-(``digitpad.train.stranger_calibration.fit_image`` for the image model, ``fusion_fit.fit`` for
-the fusion: the very functions that calibrate the shipped models) and C is scored with it:
+(``digitpad.train.stranger_calibration.fit_image`` for the image model, ``fusion_fit.fit_strangers``
+for the fusion: the very functions that calibrate the shipped models), C's thresholds are set
+from its fold's val writers by the fitted share (as the shipped thresholds are set from the
+shipped models' val writers), and C is scored:
 accuracy per pen width, expected calibration error (15 bins, widths pooled) and the "not sure"
 rate.  Beside it, C scored with its fold's own calibration on val writers (the rule the
 models used before).  Mean and worst over the collections and over those with at least 100
@@ -26,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitpad.fusion import FusionParams, fuse  # noqa: E402
 from digitpad.train.fusion_fit import fit as fit_fusion  # noqa: E402
+from digitpad.train.fusion_fit import fit_strangers  # noqa: E402
 from digitpad.train.loco import load_strangers  # noqa: E402
 from digitpad.train.metrics import below_rate, ece  # noqa: E402
-from digitpad.train.stranger_calibration import fit_image, rescale  # noqa: E402
+from digitpad.train.stranger_calibration import fit_image, rescale, threshold_for  # noqa: E402
 
 LARGE = 100
 
@@ -55,7 +58,7 @@ def summary(rows: dict[str, dict], key: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--strangers", required=True, help="benchmarks/loco.py --work folder")
-    ap.add_argument("--max-digit-not-sure", type=float, default=0.02)
+    ap.add_argument("--max-digit-not-sure", type=float, default=0.025)
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args(argv)
     s = load_strangers(Path(args.strangers))
@@ -65,22 +68,29 @@ def main(argv: list[str] | None = None) -> int:
     order = sorted(set(cols.tolist()), key=lambda c: -int((cols == c).sum()))
     for c in order:
         m, rest = cols == c, cols != c
-        image = fit_image(ip[rest], y[rest], args.max_digit_not_sure)
+        part = {k: v[rest] for k, v in s.items() if not k.startswith("val_") and k != "recipe"}
+        part |= {k: v for k, v in s.items() if k.startswith("val_")}  # every fold's val writers
+        image = fit_image(part, args.max_digit_not_sure)
         k = image.temperature_factor  # the fusion meets the image answers as the recalibrated model gives them
-        fusion, _ = fit_fusion(rescale(ip[rest], k), tp[rest], y[rest], args.max_digit_not_sure)
+        fold = s["folds"][m][0]
+        fv = s["val_folds"] == fold  # C's fold's own val writers set C's weight and thresholds, as the shipped
+        weight = fit_fusion(rescale(s["val_image_probs"][fv], k), s["val_trajectory_probs"][fv],
+                            s["val_labels"][fv])[0].image_weight  # ones are set from the shipped models' val writers
+        fusion, share = fit_strangers(part, k, args.max_digit_not_sure, weight)
         own = vf[m][0]  # the fold's val-writer fit: image threshold, w, T, fused threshold
         own_fusion = FusionParams(float(own[1]), float(own[2]), float(own[3]))
+        fused_val = fuse(rescale(s["val_image_probs"][fv], k), s["val_trajectory_probs"][fv], fusion)
         rows[c] = {
             "drawings": int(m.sum() // len(set(widths.tolist()))),
             "image_val_fit": scores(ip[m], y[m], widths[m], float(own[0])),
-            "image_stranger_fit": scores(rescale(ip[m], image.temperature_factor), y[m], widths[m],
-                                         image.not_sure_threshold),
+            "image_stranger_fit": scores(rescale(ip[m], k), y[m], widths[m],
+                                         threshold_for(rescale(s["val_image_probs"][fv], k), image.val_share)),
             "fused_val_fit": scores(fuse(ip[m], tp[m], own_fusion), y[m], widths[m], own_fusion.not_sure_threshold),
             "fused_stranger_fit": scores(fuse(rescale(ip[m], k), tp[m], fusion), y[m], widths[m],
-                                         fusion.not_sure_threshold),
-            "fit_without_it": {"image_temperature_factor": image.temperature_factor,
-                               "image_threshold": image.not_sure_threshold, "fusion_weight": fusion.image_weight,
-                               "fusion_temperature": fusion.temperature, "fusion_threshold": fusion.not_sure_threshold},
+                                         threshold_for(fused_val, share)),
+            "fit_without_it": {"image_temperature_factor": k, "image_val_share": image.val_share,
+                               "fusion_weight": fusion.image_weight, "fusion_temperature": fusion.temperature,
+                               "fusion_val_share": share},
         }
     result = {"strangers": str(args.strangers), "max_digit_not_sure": args.max_digit_not_sure, "collections": rows,
               "summary": {k: summary(rows, k) for k in ("image_val_fit", "image_stranger_fit", "fused_val_fit",

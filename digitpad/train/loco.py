@@ -74,20 +74,26 @@ STRANGERS_FILE = "strangers.npz"
 
 def save_strangers(folder: Path, image_probs: np.ndarray, trajectory_probs: np.ndarray, labels: np.ndarray,
                    collections: np.ndarray, widths: np.ndarray, fold: str, val_fit: tuple[float, ...],
-                   recipe: dict) -> Path:
+                   recipe: dict, val: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Path:
     """Keep a fold's answers on its left-out collections: every row is a drawing (at one pen
     width) that neither fold model trained or calibrated on, which is what a calibration for
     strangers needs (digitpad.train.fusion_fit --strangers).  ``val_fit``: the fold's own
     calibration on its val writers (image threshold, fusion weight, temperature, threshold),
     to compare with.  ``recipe``: how the fold models were made (the same for every fold of a
-    sweep; load_strangers refuses a mixture)."""
+    sweep; load_strangers refuses a mixture).  ``val``: the fold models' answers on the fold's
+    own val writers (image probs, trajectory probs, labels), which a threshold rule stated as a
+    share of val digits needs (``val_*`` keys)."""
+    if val is None:
+        val = (np.zeros((0, 10), np.float32), np.zeros((0, 10), np.float32), np.zeros(0, np.int64))
     path = Path(folder) / STRANGERS_FILE
     np.savez_compressed(path, image_probs=image_probs.astype(np.float32),
                         trajectory_probs=trajectory_probs.astype(np.float32), labels=labels.astype(np.int64),
                         collections=np.asarray(collections).astype(str), widths=np.asarray(widths, np.int32),
                         folds=np.full(len(labels), fold),
                         val_fit=np.tile(np.asarray(val_fit, np.float64), (len(labels), 1)),
-                        recipe=np.array(json.dumps(recipe, sort_keys=True)))
+                        recipe=np.array(json.dumps(recipe, sort_keys=True)),
+                        val_image_probs=val[0].astype(np.float32), val_trajectory_probs=val[1].astype(np.float32),
+                        val_labels=np.asarray(val[2], np.int64), val_folds=np.full(len(val[2]), fold))
     return path
 
 
