@@ -12,7 +12,7 @@ import pytest
 from digitpad.recognizer import Recognizer
 from digitpad.train import metrics
 from digitpad.train.loco import load_strangers, save_strangers
-from digitpad.train.stranger_calibration import fit_factor, fit_image, rescale, set_temperature
+from digitpad.train.stranger_calibration import fit_factor, fit_image, rescale, set_temperature, threshold_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,10 +34,23 @@ def test_factor_recovers_the_temperature_the_answers_deserve() -> None:
     assert metrics.ece(rescale(probs, k), labels) < metrics.ece(probs, labels) / 2
 
 
-def test_threshold_leaves_the_asked_share_of_strangers_digits_not_sure() -> None:
+def _strangers(probs: np.ndarray, labels: np.ndarray, val_probs: np.ndarray, val_labels: np.ndarray) -> dict:
+    """load_strangers' arrays for one fold."""
+    n, v = len(labels), len(val_labels)
+    return {"image_probs": probs, "trajectory_probs": probs, "labels": labels, "folds": np.full(n, "a"),
+            "collections": np.full(n, "syn"), "widths": np.full(n, 16),
+            "val_image_probs": val_probs, "val_trajectory_probs": val_probs, "val_labels": val_labels,
+            "val_folds": np.full(v, "a")}
+
+
+def test_val_share_leaves_the_asked_share_of_strangers_digits_not_sure() -> None:
     probs, labels = _overconfident(true_t=1.3)
-    cal = fit_image(probs, labels, 0.02)
-    assert metrics.below_rate(rescale(probs, cal.temperature_factor).max(1), cal.not_sure_threshold) <= 0.02
+    val_probs, val_labels = _overconfident(n=2000, true_t=1.0, seed=1)
+    cal = fit_image(_strangers(probs, labels, val_probs, val_labels), 0.02)
+    threshold = threshold_for(rescale(val_probs, cal.temperature_factor), cal.val_share)
+    assert metrics.below_rate(rescale(probs, cal.temperature_factor).max(1), threshold) <= 0.02
+    # the strangers are harder than the val writers: the same share of them needs a smaller share of val digits
+    assert 0.0 < cal.val_share < 0.02
 
 
 def test_rewritten_temperature_scales_the_models_log_probabilities(tmp_path: Path) -> None:
@@ -76,6 +89,12 @@ def test_strangers_round_trip_and_a_missing_sweep_is_named(tmp_path: Path) -> No
         load_strangers(tmp_path)
 
 
+def _val_writer() -> str:
+    from digitpad.splits import split_of
+
+    return next(w for w in (f"syn/w{i}" for i in range(1000)) if split_of(w) == "val")
+
+
 def test_command_recalibrates_a_model_copy_once_however_often_it_runs(tmp_path: Path) -> None:
     from digitpad.files import sha256_file
     from digitpad.train.stranger_calibration import main
@@ -86,14 +105,20 @@ def test_command_recalibrates_a_model_copy_once_however_often_it_runs(tmp_path: 
     probs, labels = _overconfident(n=600, true_t=1.5)
     (tmp_path / "loco" / "folds" / "a").mkdir(parents=True)
     save_strangers(tmp_path / "loco" / "folds" / "a", probs, probs, labels, np.full(len(labels), "syn"),
-                   np.full(len(labels), 16), "a", (0.9, 0.4, 1.0, 0.95), {"scan_rate": 0})
-    args = ["--strangers", str(tmp_path / "loco"), "--model", str(tmp_path / "digit.onnx")]
+                   np.full(len(labels), 16), "a", (0.9, 0.4, 1.0, 0.95), {"scan_rate": 0},
+                   (probs[:300], probs[:300], labels[:300]))
+    one = {"format": "digitpad-drawing", "version": 1, "width": 280, "height": 280, "label": 1,
+           "writer": _val_writer(), "strokes": [{"points": [[140, 40, 1], [140, 240, 1]]}]}
+    (tmp_path / "val.jsonl").write_text("\n".join(json.dumps(one) for _ in range(5)) + "\n", encoding="utf-8")
+    args = ["--strangers", str(tmp_path / "loco"), "--model", str(tmp_path / "digit.onnx"),
+            "--data", str(tmp_path / "val.jsonl")]
     for _ in range(2):
         assert main(args) == 0
         meta = json.loads((tmp_path / "digit.json").read_text(encoding="utf-8"))
         cal = meta["stranger_calibration"]
-        assert cal["val_writers_temperature"] == first["temperature"]
-        assert meta["temperature"] == pytest.approx(first["temperature"] * cal["temperature_factor"], abs=1e-5)
+        assert cal["val_writers_temperature"] == first["stranger_calibration"]["val_writers_temperature"]
+        assert meta["temperature"] == pytest.approx(cal["val_writers_temperature"] * cal["temperature_factor"],
+                                                    abs=1e-5)
         assert meta["sha256"] == sha256_file(tmp_path / "digit.onnx")
         assert Recognizer(tmp_path / "digit.onnx").not_sure_threshold == meta["not_sure_threshold"]
     assert 1.3 < cal["temperature_factor"] < 1.7
