@@ -171,3 +171,28 @@ def test_nondigits_and_jitter_stay_on_the_canvas():
     for d in drawings + [jitter_drawing(digit, rng) for _ in range(20)]:
         pts = np.array([p[:2] for s in d.strokes for p in s.points])
         assert pts.min() >= 0 and pts.max() <= 279
+
+
+def test_model_files_record_relative_paths_only():
+    """models/*.json say how each file was made; an absolute path names one machine's folder."""
+    import json
+    from pathlib import Path
+
+    from digitpad.train.provenance import command_line
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "models").glob("*.json")):
+        for text in strings(json.loads(path.read_text(encoding="utf-8"))):
+            tokens = [t.split("=", 1)[-1] for t in text.split()]
+            assert not [t for t in tokens if t.startswith("/") and t[1:2].isalnum()], f"{path.name}: {text}"
+    line = command_line("python -m digitpad.train", ["--data", str(Path.cwd() / "mnist"), "--out=/nowhere/x.onnx"])
+    assert "/" != line.split()[4][0] and not line.split()[-1].split("=", 1)[1].startswith("/")

@@ -20,6 +20,7 @@ import torch
 
 from digitpad.mnist import load_mnist
 from digitpad.train.model import DigitNet
+from digitpad.train.provenance import command_line
 from digitpad.train.train import export_with_metadata, preprocess_all
 
 
@@ -43,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.meta_from:
         old = json.loads(Path(args.meta_from).read_text(encoding="utf-8"))
         facts = {key: old[key] for key in ("training_seconds", "device", "torch", "command") if key in old}
-    facts["recalibrated_by"] = ("python -m digitpad.train.calibrate "
-                                + " ".join(argv if argv is not None else sys.argv[1:]))
+    facts["recalibrated_by"] = command_line("python -m digitpad.train.calibrate",
+                                            argv if argv is not None else sys.argv[1:])
     return export_with_metadata(net, pen, x_test, labels, Path(args.out), args.max_digit_not_sure, facts)
 
 

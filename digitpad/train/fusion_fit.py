@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 from collections.abc import Sequence
 
@@ -35,6 +34,7 @@ from digitpad.fusion import FusionParams, fuse, fused_logits
 from digitpad.recognizer import Recognizer
 from digitpad.splits import split_of
 from digitpad.train import metrics
+from digitpad.train.provenance import command_line
 from digitpad.trajectory import trajectory_batch
 from digitpad.trajectory_recognizer import TrajectoryRecognizer
 
@@ -162,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "ece_val": round(metrics.ece(fused, labels), 5),
         "not_sure_rate_val": round(metrics.below_rate(fused.max(1), params.not_sure_threshold), 5),
         **facts,
-        "command": "python -m digitpad.train.fusion_fit " + " ".join(shlex.quote(a) for a in
-                                                                    (argv if argv is not None else sys.argv[1:])),
+        "command": command_line("python -m digitpad.train.fusion_fit", argv if argv is not None else sys.argv[1:]),
     }
     meta_path = trajectory.path.with_suffix(".json")
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}

@@ -32,6 +32,7 @@ from digitpad.drawing import Drawing, Stroke, iter_jsonl
 from digitpad.splits import DESCRIPTION, split_of
 from digitpad.train.jitter import jitter_drawing
 from digitpad.train.nondigits import make_nondigits
+from digitpad.train.provenance import relative
 from digitpad.train.scanned import ScanLook, random_look
 
 EVAL_WIDTHS = (8, 16, 28)
@@ -226,8 +227,8 @@ def build(pen: Path, variants: int, n_nondigit: int, n_nondigit_val: int, seed: 
 
     arrays["meta"] = np.array(json.dumps({
         "preprocess_version": PREPROCESS_VERSION,
-        "source": str(pen), "variants": variants, "seed": seed, "split": DESCRIPTION, "scan_rate": scan_rate,
-        "real_nondigits": {"source": str(nondigits_real), "train_writers_drawings": len(real_train),
+        "source": relative(str(pen)), "variants": variants, "seed": seed, "split": DESCRIPTION, "scan_rate": scan_rate,
+        "real_nondigits": {"source": relative(str(nondigits_real)), "train_writers_drawings": len(real_train),
                            "variants": real_variants} if nondigits_real is not None else None,
         "widths": f"train: log-uniform {MIN_WIDTH:g}..{MAX_WIDTH:g}; val/test: {list(EVAL_WIDTHS)}",
     }))

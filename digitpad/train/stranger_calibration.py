@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ import numpy as np
 
 from digitpad.files import sha256_file
 from digitpad.train import metrics
+from digitpad.train.provenance import command_line
 
 @dataclass(frozen=True)
 class ImageCalibration:
@@ -179,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         "val_not_sure_rate": round(metrics.below_rate(val_probs.max(1), threshold), 5),
         "note": "ece, ece_val and the not_sure_rate_* figures above were measured at the val writers' "
                 "temperature and threshold",
-        "command": "python -m digitpad.train.stranger_calibration "
-                   + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        "command": command_line("python -m digitpad.train.stranger_calibration",
+                                argv if argv is not None else sys.argv[1:]),
     }
     meta["temperature"] = new_t
     meta["not_sure_threshold"] = threshold

@@ -15,7 +15,6 @@ import copy
 import json
 import os
 import platform
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from digitpad.train import metrics
 from digitpad.train.augment import MNIST as MNIST_AUG
 from digitpad.train.augment import PEN as PEN_AUG
 from digitpad.train.augment import augment_batch
+from digitpad.train.provenance import command_line
 from digitpad.train.model import DigitNet, Exported
 from digitpad.train.step import digit_and_reject_loss, update_average
 
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "device": str(device) + (f" ({torch.cuda.get_device_name(0)})" if device.type == "cuda" else
                                  f" ({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs)"),
         "torch": torch.__version__,
-        "command": "python -m digitpad.train " + " ".join(shlex.quote(a) for a in argv),
+        "command": command_line("python -m digitpad.train", argv),
     })
 
 

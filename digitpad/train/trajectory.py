@@ -20,7 +20,6 @@ import copy
 import json
 import os
 import platform
-import shlex
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -35,6 +34,7 @@ from digitpad.splits import DESCRIPTION as SPLIT_DESCRIPTION
 from digitpad.splits import split_of
 from digitpad.train import metrics
 from digitpad.train.nondigits import make_nondigits
+from digitpad.train.provenance import command_line
 from digitpad.train.stroke_augment import augment
 from digitpad.train.step import digit_and_reject_loss, update_average
 from digitpad.train.trajectory_model import ExportedTrajectory, TrajectoryNet
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         "training_seconds": round(time.time() - started, 1),
         "device": f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs)",
         "torch": torch.__version__,
-        "command": "python -m digitpad.train.trajectory " + " ".join(shlex.quote(a) for a in argv),
+        "command": command_line("python -m digitpad.train.trajectory", argv),
     }
     if args.nondigits_real:
         real_p = metrics.softmax(logits_of(net, real_val), temperature)
