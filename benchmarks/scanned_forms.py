@@ -84,16 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     if args.sheet:
-        from PIL import Image
+        from pen_accuracy import contact_sheet  # the benchmarks' one contact sheet (this folder is on sys.path)
 
         n = min(128, len(frames))
-        cols = 16
-        sheet = np.zeros((((n + cols - 1) // cols) * 30, cols * 30), np.uint8)
-        for i in range(n):
-            r, c = divmod(i, cols)
-            sheet[r * 30 + 1 : r * 30 + 29, c * 30 + 1 : c * 30 + 29] = frames[i]
-        Image.fromarray(sheet).resize((sheet.shape[1] * 2, sheet.shape[0] * 2), Image.Resampling.NEAREST).save(
-            args.sheet)
+        contact_sheet(list(frames[:n]), [f"{y[i]}>{probs[i].argmax()}" for i in range(n)], args.sheet)
     return 0
 
 

@@ -161,8 +161,9 @@ def cmd_predict_number(args: argparse.Namespace) -> int:
             try:
                 if isinstance(source, Exception):
                     raise source
-                if isinstance(source, Drawing) and not ink_area(source) <= NUMBER_INK_LIMIT:  # the window's guard
-                    raise ValueError(f"{name}: too much ink to search for a number ({ink_area(source):,.0f} painted "
+                ink = ink_area(source) if isinstance(source, Drawing) else 0.0
+                if not ink <= NUMBER_INK_LIMIT:  # the window's guard (NaN: refused too)
+                    raise ValueError(f"{name}: too much ink to search for a number ({ink:,.0f} painted "
                                      f"pixels, at most {NUMBER_INK_LIMIT:,}); without --number it is read as one digit")
                 reading = reader.read(source) if isinstance(source, Drawing) else read_number_image(source, recognizer)
                 if reading is None:

@@ -44,13 +44,16 @@ class FusionParams:
         return params if ok else None
 
 
+def floored_log(probs: np.ndarray) -> np.ndarray:
+    """log(max(p, FLOOR)) in float64: what the fusion (and a temperature rescale) takes the log of."""
+    return np.log(np.maximum(np.asarray(probs, np.float64), FLOOR))
+
+
 def fused_logits(image_probs: np.ndarray, trajectory_probs: np.ndarray, image_weight: float) -> np.ndarray:
     """(N, 10) weighted sum of log-probabilities (before the temperature).  (np.maximum is
     np.clip without an upper bound, NaN included, minus clip's Python overhead: this runs on
     every answer.)"""
-    li = np.log(np.maximum(np.asarray(image_probs, np.float64), FLOOR))
-    lt = np.log(np.maximum(np.asarray(trajectory_probs, np.float64), FLOOR))
-    return image_weight * li + (1.0 - image_weight) * lt
+    return image_weight * floored_log(image_probs) + (1.0 - image_weight) * floored_log(trajectory_probs)
 
 
 def fuse(image_probs: np.ndarray, trajectory_probs: np.ndarray, params: FusionParams) -> np.ndarray:

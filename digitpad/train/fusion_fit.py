@@ -41,17 +41,22 @@ from digitpad.trajectory_recognizer import TrajectoryRecognizer
 WIDTHS = (8, 16, 28)
 
 
-def both_probs(drawings: Sequence[Drawing], image: Recognizer, trajectory: TrajectoryRecognizer,
-               widths: Sequence[int] = WIDTHS) -> tuple[np.ndarray, np.ndarray]:
-    """Image and trajectory probabilities of every drawing at every width, widths outermost:
-    ((len(widths) * N, 10), (len(widths) * N, 10); the trajectory rows repeat per width)."""
+def image_probs(drawings: Sequence[Drawing], image: Recognizer, widths: Sequence[int] = WIDTHS) -> np.ndarray:
+    """The image model's probabilities of every drawing rendered at every width, widths outermost."""
     img = []
     for w in widths:
         x = model_inputs(drawings, w)
         img.append(np.concatenate([image.predict_batch(x[i : i + 512]) for i in range(0, len(x), 512)]))
+    return np.concatenate(img)
+
+
+def both_probs(drawings: Sequence[Drawing], image: Recognizer, trajectory: TrajectoryRecognizer,
+               widths: Sequence[int] = WIDTHS) -> tuple[np.ndarray, np.ndarray]:
+    """Image and trajectory probabilities of every drawing at every width, widths outermost:
+    ((len(widths) * N, 10), (len(widths) * N, 10); the trajectory rows repeat per width)."""
     traj, _ = trajectory_batch(drawings)
     tp = np.concatenate([trajectory.predict_batch(traj[i : i + 1024])[0] for i in range(0, len(traj), 1024)])
-    return np.concatenate(img), np.tile(tp, (len(widths), 1))
+    return image_probs(drawings, image, widths), np.tile(tp, (len(widths), 1))
 
 
 #: Temperatures the fit may choose.  Where the val digits are all read right (a fold of the
@@ -124,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
            f"threshold leaves <= {rate:.1%} of the digits below it")
     if args.strangers:
         from digitpad.train.loco import load_strangers
-        from digitpad.train.stranger_calibration import factor_of, rescale, threshold_for
+        from digitpad.train.stranger_calibration import below_share, factor_of, rescale, threshold_for
 
         s = load_strangers(args.strangers)
         # the fold image models' answers as the image model's own stranger calibration would give them
@@ -134,9 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         params = FusionParams(params.image_weight, params.temperature, threshold_for(fuse(ip, tp, params), share))
         stranger_fused = fuse(rescale(s["image_probs"], k), s["trajectory_probs"], params)
         val_fused = fuse(rescale(s["val_image_probs"], k), s["val_trajectory_probs"], params)
-        unsure = np.concatenate([stranger_fused[s["folds"] == f].max(1)
-                                 < threshold_for(val_fused[s["val_folds"] == f], share)
-                                 for f in sorted(set(s["folds"].tolist()))])
+        unsure = below_share(val_fused.max(1), s["val_folds"], stranger_fused.max(1), s["folds"], share)
         fitted_on = (f"strangers: the leave-one-collection-out fold models' answers on collections they never "
                      f"trained on ({len(s['labels'])} renderings, {len(set(s['collections'].tolist()))} collections, "
                      f"widths {sorted(set(s['widths'].tolist()))}): temperature by minimum NLL within "
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = {"image_temperature_factor": k, "val_share": share, "fold_recipe": json.loads(str(s["recipe"])),
                  "accuracy_strangers": round(float((stranger_fused.argmax(1) == s["labels"]).mean()), 5),
                  "ece_strangers": round(metrics.ece(stranger_fused, s["labels"]), 5),
-                 "not_sure_rate_strangers": round(float(unsure.mean()), 5)}
+                 "not_sure_rate_strangers": round(unsure, 5)}
     else:
         params, facts = fit(ip, tp, labels, rate)
         fitted_on = f"val writers' drawings ({len(val)}) at widths {list(WIDTHS)}; {how}"

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.files import sha256_file
+from digitpad.fusion import floored_log
 from digitpad.train import metrics
 from digitpad.train.provenance import command_line
 
@@ -48,24 +49,27 @@ class ImageCalibration:
     val_share: float  # share of val-writer digits the "not sure" threshold leaves below it
 
 
-def log_probs(probs: np.ndarray) -> np.ndarray:
-    """Log-probabilities floored as the fusion floors them (a softmax of them gives the probs back)."""
-    from digitpad.fusion import FLOOR
-
-    return np.log(np.maximum(np.asarray(probs, np.float64), FLOOR))
-
-
 def fit_factor(probs: np.ndarray, labels: np.ndarray) -> float:
     """Minimum-NLL k for softmax(log p / k): the temperature these probabilities should have had,
     as a multiple of the one they have (the fusion's bounded temperature search)."""
     from digitpad.train.fusion_fit import fit_temperature
 
-    return fit_temperature(log_probs(probs), labels)
+    return fit_temperature(floored_log(probs), labels)
 
 
 def rescale(probs: np.ndarray, factor: float) -> np.ndarray:
     """softmax(log p / factor): the probabilities with the temperature multiplied by ``factor``."""
-    return metrics.softmax(log_probs(probs), factor)
+    return metrics.softmax(floored_log(probs), factor)
+
+
+def below_share(val_tops: np.ndarray, val_folds: np.ndarray, tops: np.ndarray, folds: np.ndarray,
+                share: float) -> float:
+    """Share of the strangers' top probabilities below their fold's threshold, each fold's threshold
+    the highest leaving at most ``share`` of its own val writers' digits below it."""
+    below = sum(int((tops[folds == f] < metrics.choose_threshold(val_tops[val_folds == f], np.zeros(0),
+                                                                 share)).sum())
+                for f in sorted(set(np.asarray(folds).tolist())))
+    return below / max(len(tops), 1)
 
 
 def fit_val_share(val_tops: np.ndarray, val_folds: np.ndarray, tops: np.ndarray, folds: np.ndarray,
@@ -73,17 +77,14 @@ def fit_val_share(val_tops: np.ndarray, val_folds: np.ndarray, tops: np.ndarray,
     """The largest share q of val-writer digits a threshold may leave "not sure" (the highest
     threshold leaving at most q below it, metrics.choose_threshold) such that, with every fold's
     threshold chosen so on its own val writers, at most ``rate`` of the strangers' digits (pooled)
-    fall below their fold's threshold.
+    fall below their fold's threshold (below_share).
 
     Stated as a share of val digits, the rule moves from the shorter-trained fold models to the
     shipped ones, whose probabilities are sharper (an absolute threshold would not).
     """
-    names = sorted(set(np.asarray(folds).tolist()))
     best = 0.0
     for q in np.linspace(0.0, 0.2, 201):  # steps of 0.1 %; more share, higher thresholds, more below
-        below = sum(int((tops[folds == f] < metrics.choose_threshold(val_tops[val_folds == f], np.zeros(0),
-                                                                     float(q))).sum()) for f in names)
-        if below > rate * len(tops):
+        if below_share(val_tops, val_folds, tops, folds, float(q)) > rate:
             break
         best = float(q)
     return round(best, 4)
@@ -127,8 +128,8 @@ def factor_of(image_meta: dict) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from digitpad.drawing import iter_jsonl
-    from digitpad.evaluate import model_inputs
     from digitpad.recognizer import Recognizer
+    from digitpad.train.fusion_fit import image_probs
     from digitpad.splits import split_of
     from digitpad.train.loco import load_strangers
 
@@ -151,15 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     new_t = round(val_temperature * cal.temperature_factor, 5)
     set_temperature(model, new_t)
     val = [d for d in iter_jsonl(args.data) if d.label is not None and d.strokes and split_of(d.writer or "") == "val"]
-    x = np.concatenate([model_inputs(val, w) for w in (8, 16, 28)])
-    rec = Recognizer(model)
-    val_probs = np.concatenate([rec.predict_batch(x[i : i + 512]) for i in range(0, len(x), 512)])
+    val_probs = image_probs(val, Recognizer(model))
     threshold = threshold_for(val_probs, cal.val_share)
     probs = rescale(data["image_probs"], cal.temperature_factor)
-    stranger_thresholds = {f: threshold_for(rescale(data["val_image_probs"][data["val_folds"] == f],
-                                                    cal.temperature_factor), cal.val_share)
-                           for f in sorted(set(data["folds"].tolist()))}
-    unsure = np.concatenate([probs[data["folds"] == f].max(1) < t for f, t in stranger_thresholds.items()])
+    unsure = below_share(rescale(data["val_image_probs"], cal.temperature_factor).max(1), data["val_folds"],
+                         probs.max(1), data["folds"], cal.val_share)
     meta["stranger_calibration"] = {
         "rule": "temperature = val_writers_temperature * temperature_factor; not_sure_threshold leaves <= val_share "
                 f"of the val writers' digits below it, val_share chosen so that <= {args.max_digit_not_sure:.1%} "
@@ -175,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         "val_share": cal.val_share,
         "strangers_ece": round(metrics.ece(probs, data["labels"]), 5),
         "strangers_ece_at_val_temperature": round(metrics.ece(data["image_probs"], data["labels"]), 5),
-        "strangers_not_sure_rate": round(float(unsure.mean()), 5),
+        "strangers_not_sure_rate": round(unsure, 5),
         "val_not_sure_rate": round(metrics.below_rate(val_probs.max(1), threshold), 5),
         "note": "ece, ece_val and the not_sure_rate_* figures above were measured at the val writers' "
                 "temperature and threshold",
